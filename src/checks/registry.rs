@@ -1,0 +1,136 @@
+//! The declarative registry: one line per check, and the metadata each check declares.
+
+use crate::diagnostic::Severity;
+
+/// The family a check belongs to, named by the first letter of its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    /// E: the policy cannot be read.
+    Read,
+    /// D: dead ends, where a customer can get stuck.
+    DeadEnd,
+    /// C: a channel is asked to do what it cannot.
+    Channel,
+    /// R: rules that contradict each other or the processes.
+    Rule,
+}
+
+impl Group {
+    /// The group a code belongs to, by its first letter.
+    pub const fn of_code(code: &str) -> Group {
+        match code.as_bytes().first() {
+            Some(b'D') => Group::DeadEnd,
+            Some(b'C') => Group::Channel,
+            Some(b'R') => Group::Rule,
+            _ => Group::Read,
+        }
+    }
+
+    /// The group's letter.
+    pub fn letter(self) -> char {
+        match self {
+            Group::Read => 'E',
+            Group::DeadEnd => 'D',
+            Group::Channel => 'C',
+            Group::Rule => 'R',
+        }
+    }
+
+    /// The group's name in words.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Read => "the policy cannot be read",
+            Group::DeadEnd => "dead ends: a customer can get stuck",
+            Group::Channel => "channels: a channel is asked to do what it cannot",
+            Group::Rule => "rules that contradict each other or the processes",
+        }
+    }
+}
+
+/// What a check is: its stable code, name, default severity and documentation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CheckMeta {
+    /// Stable code, e.g. `D102`. Never reused.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `dead-end-state`.
+    pub name: &'static str,
+    /// The family, derived from the code's letter.
+    pub group: Group,
+    /// The severity when nothing is configured.
+    pub severity: Severity,
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// The documentation page (What it finds / Why it hurts customers / Example / How to
+    /// fix), taken from the check's doc comment.
+    docs: &'static str,
+}
+
+impl CheckMeta {
+    #[doc(hidden)]
+    pub const fn new(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        docs: &'static str,
+    ) -> Self {
+        CheckMeta {
+            code,
+            name,
+            group: Group::of_code(code),
+            severity,
+            summary,
+            docs,
+        }
+    }
+
+    /// The documentation page as Markdown, with the doc comments' leading space removed.
+    pub fn docs(&self) -> String {
+        let mut out = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim_end().to_owned() + "\n"
+    }
+}
+
+/// Declares a check's metadata; the doc comment above it becomes its `omnilint explain` page.
+macro_rules! declare_check {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis static $ident:ident = {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $severity:ident,
+            summary: $summary:literal $(,)?
+        };
+    ) => {
+        $(#[doc = $doc])*
+        $vis static $ident: $crate::checks::CheckMeta = $crate::checks::CheckMeta::new(
+            $code,
+            $name,
+            $crate::diagnostic::Severity::$severity,
+            $summary,
+            concat!($($doc, "\n"),*),
+        );
+    };
+}
+pub(crate) use declare_check;
+
+/// Every check omnilint has, in code order.
+pub static REGISTRY: &[&CheckMeta] = &[
+    &super::syntax_error::SYNTAX_ERROR,
+    &super::unknown_name::UNKNOWN_NAME,
+    &super::duplicate_definition::DUPLICATE_DEFINITION,
+    &super::type_mismatch::TYPE_MISMATCH,
+    &super::malformed_process::MALFORMED_PROCESS,
+    &super::policy_header::POLICY_HEADER,
+];
+
+/// Finds a check by code (`E002`, case-insensitive) or by name (`unknown-name`).
+pub fn lookup(code_or_name: &str) -> Option<&'static CheckMeta> {
+    REGISTRY.iter().copied().find(|c| {
+        c.code.eq_ignore_ascii_case(code_or_name) || c.name.eq_ignore_ascii_case(code_or_name)
+    })
+}

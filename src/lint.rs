@@ -1,0 +1,175 @@
+//! The library's front door: files in, models and sorted diagnostics out. No I/O here; the
+//! caller reads the files (the CLI does, a backend or an editor may hold them in memory).
+
+use crate::checks::syntax_error::SYNTAX_ERROR;
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::model::{self, Model};
+use crate::source::{FileId, SourceFile, Sources, Span};
+use crate::syntax::{self, Syntax, ast};
+use std::collections::BTreeMap;
+
+/// Files larger than this are not read: no real policy file comes close, and reading one
+/// would only make the run slow.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+
+/// One file to check: its name (as given by the user) and its raw contents.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The path as given, used in every diagnostic.
+    pub name: String,
+    /// The file's bytes; they need not be valid UTF-8 (that is reported, not assumed).
+    pub contents: Vec<u8>,
+}
+
+/// One policy: the files that share its header, and its model when it could be built.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// The policy's name.
+    pub name: String,
+    /// Its files, sorted by name.
+    pub files: Vec<FileId>,
+    /// The typed model; `None` when the policy has E-findings.
+    pub model: Option<Model>,
+}
+
+/// The outcome of checking a set of files.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Every file read, for rendering snippets.
+    pub sources: Sources,
+    /// The policies found, sorted by name.
+    pub policies: Vec<Policy>,
+    /// All findings, sorted by file, line, column and code.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// How many findings have this severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// The policy with this name.
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+}
+
+/// Reads, resolves and checks `inputs`, grouping files into policies by their header.
+pub fn check(inputs: Vec<Input>) -> Report {
+    let mut inputs = inputs;
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    inputs.dedup_by(|a, b| a.name == b.name);
+
+    let mut sources = Sources::new();
+    let mut diagnostics = Vec::new();
+    let mut parsed: Vec<(FileId, ast::File)> = Vec::new();
+    for input in inputs {
+        let syntax = Syntax::of_path(&input.name);
+        let (file, text, problem) = decode(&mut sources, input);
+        if let Some(problem) = problem {
+            diagnostics.push(problem);
+            continue;
+        }
+        let (tree, mut found) = syntax::parse(file, &text, syntax);
+        diagnostics.append(&mut found);
+        parsed.push((file, tree));
+    }
+
+    let mut by_policy: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, (_, tree)) in parsed.iter().enumerate() {
+        if let Some(name) = &tree.policy {
+            by_policy.entry(name.node.clone()).or_default().push(i);
+        }
+    }
+    let mut policies = Vec::new();
+    for (name, members) in by_policy {
+        let files: Vec<FileId> = members.iter().map(|&i| parsed[i].0).collect();
+        let trees: Vec<&ast::File> = members.iter().map(|&i| &parsed[i].1).collect();
+        let header = trees
+            .iter()
+            .find_map(|t| t.policy.clone())
+            .unwrap_or_default();
+        let has_read_errors = diagnostics
+            .iter()
+            .any(|d| files.contains(&d.span.file) && d.severity == Severity::Error);
+        let model = match model::build(&header, &trees) {
+            Ok(model) if !has_read_errors => Some(model),
+            Ok(_) => None,
+            Err(mut found) => {
+                diagnostics.append(&mut found);
+                None
+            }
+        };
+        policies.push(Policy { name, files, model });
+    }
+
+    for d in &mut diagnostics {
+        d.policy = policies
+            .iter()
+            .find(|p| p.files.contains(&d.span.file))
+            .map(|p| p.name.clone());
+    }
+    diagnostic::sort(&mut diagnostics, &sources);
+    Report {
+        sources,
+        policies,
+        diagnostics,
+    }
+}
+
+/// Adds the file to `sources` and returns its text, or the reason it cannot be read as text.
+fn decode(sources: &mut Sources, input: Input) -> (FileId, String, Option<Diagnostic>) {
+    let Input { name, contents } = input;
+    if contents.len() > MAX_FILE_BYTES {
+        let file = sources.add(SourceFile::new(name, ""));
+        let problem = Diagnostic::new(
+            &SYNTAX_ERROR,
+            Span::new(file, 0, 0),
+            format!(
+                "the file is too large to be a policy ({} MiB; the limit is {} MiB)",
+                contents.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        );
+        return (file, String::new(), Some(problem));
+    }
+    if let Some(nul) = contents.iter().take(8192).position(|&b| b == 0) {
+        let text = String::from_utf8_lossy(&contents[..nul]).into_owned();
+        let end = text.len();
+        let file = sources.add(SourceFile::new(name, text));
+        let problem = Diagnostic::new(
+            &SYNTAX_ERROR,
+            Span::new(file, end, end),
+            "this is a binary file, not a policy (it contains a NUL byte)",
+        );
+        return (file, String::new(), Some(problem));
+    }
+    match String::from_utf8(contents) {
+        Ok(text) => {
+            let file = sources.add(SourceFile::new(name, text.clone()));
+            (file, text, None)
+        }
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = sources.add(SourceFile::new(name, text));
+            let problem = Diagnostic::new(
+                &SYNTAX_ERROR,
+                Span::new(file, at, at + 1),
+                "the file is not valid UTF-8",
+            )
+            .with_note(format!("the first invalid byte is at offset {at}"))
+            .with_help("save the file as UTF-8");
+            (file, String::new(), Some(problem))
+        }
+    }
+}
+
+/// Whether a file name is one `omnilint check DIR` reads: `*.omni`, `*.omni.yaml`, `*.omni.yml`.
+pub fn is_policy_file(name: &str) -> bool {
+    name.ends_with(".omni") || name.ends_with(".omni.yaml") || name.ends_with(".omni.yml")
+}

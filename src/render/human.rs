@@ -1,0 +1,157 @@
+//! Human output: rustc-style snippets (annotate-snippets), the witness under them.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::Report;
+use crate::source::{FileId, Sources, Span};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// Renders every diagnostic of the report followed by a summary line. `styled` adds ANSI
+/// colours (the CLI strips them again when the terminal or `NO_COLOR` says so).
+pub fn human(report: &Report, styled: bool) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        out.push_str(&render_one(&renderer, &report.sources, d));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+/// "3 errors, 1 warning in 4 files (2 policies)".
+pub fn summary_line(report: &Report) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let files = plural(report.sources.len(), "file");
+    let policies = plural(report.policies.len(), "policy").replace("policys", "policies");
+    let counts: Vec<String> = [
+        (report.count(Severity::Error), "error"),
+        (report.count(Severity::Warning), "warning"),
+        (report.count(Severity::Note), "note"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, w)| plural(n, w))
+    .collect();
+    if counts.is_empty() {
+        format!("no problems found in {files} ({policies})")
+    } else {
+        format!("found {} in {files} ({policies})", counts.join(", "))
+    }
+}
+
+/// The lines of a file that a set of spans touches, as one excerpt: the excerpt's text, its
+/// first line number, and its byte offset in the file. Keeps rendering cheap in huge files.
+fn excerpt(sources: &Sources, file: FileId, spans: &[Span]) -> (String, usize, usize) {
+    let source = sources.get(file);
+    let text = &source.text;
+    let start = spans
+        .iter()
+        .map(|s| s.start as usize)
+        .min()
+        .unwrap_or(0)
+        .min(text.len());
+    let end = spans
+        .iter()
+        .map(|s| s.end as usize)
+        .max()
+        .unwrap_or(0)
+        .min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let (first_line, _) = source.line_col(u32::try_from(line_start).unwrap_or(u32::MAX));
+    (
+        text[line_start..line_end].to_owned(),
+        first_line,
+        line_start,
+    )
+}
+
+fn render_one(renderer: &Renderer, sources: &Sources, d: &Diagnostic) -> String {
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    };
+    // Group the primary span and the labels by file, the primary's file first.
+    let mut files: Vec<FileId> = vec![d.span.file];
+    for l in &d.labels {
+        if !files.contains(&l.span.file) {
+            files.push(l.span.file);
+        }
+    }
+    let excerpts: Vec<(FileId, String, usize, usize)> = files
+        .iter()
+        .map(|&file| {
+            let mut spans: Vec<Span> = d
+                .labels
+                .iter()
+                .filter(|l| l.span.file == file)
+                .map(|l| l.span)
+                .collect();
+            if file == d.span.file {
+                spans.push(d.span);
+            }
+            let (text, line, offset) = excerpt(sources, file, &spans);
+            (file, text, line, offset)
+        })
+        .collect();
+
+    let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.check.code));
+    for (file, text, line, offset) in &excerpts {
+        let local = |span: Span| (span.start as usize - offset)..(span.end as usize - offset);
+        let mut snippet = Snippet::source(text.as_str())
+            .line_start(*line)
+            .path(sources.get(*file).name.as_str())
+            .fold(true);
+        if *file == d.span.file {
+            snippet = snippet.annotation(AnnotationKind::Primary.span(local(d.span)));
+        }
+        for l in d.labels.iter().filter(|l| l.span.file == *file) {
+            snippet = snippet.annotation(
+                AnnotationKind::Context
+                    .span(local(l.span))
+                    .label(l.message.as_str()),
+            );
+        }
+        group = group.element(snippet);
+    }
+    for note in &d.notes {
+        group = group.element(Level::NOTE.message(note.as_str()));
+    }
+    if let Some(w) = &d.witness {
+        group = group.element(Level::NOTE.message(witness_text(sources, w)));
+    }
+    if let Some(help) = &d.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    renderer.render(&[group])
+}
+
+fn witness_text(sources: &Sources, w: &crate::diagnostic::Witness) -> String {
+    let mut text = String::from("witness:");
+    for (i, step) in w.path.iter().enumerate() {
+        text.push_str(&format!("\n  {}. {}", i + 1, step.text));
+        if let Some(span) = step.span {
+            let (line, column) = sources.get(span.file).line_col(span.start);
+            text.push_str(&format!(
+                "  ({}:{line}:{column})",
+                sources.get(span.file).name
+            ));
+        }
+    }
+    if !w.values.is_empty() {
+        text.push_str("\n  with ");
+        let values: Vec<String> = w
+            .values
+            .iter()
+            .map(|b| format!("{} = {}", b.name, b.value))
+            .collect();
+        text.push_str(&values.join(", "));
+    }
+    text
+}
