@@ -190,7 +190,7 @@ impl Resolver {
                 continue;
             }
             let ty = match &def.variants {
-                Some(variants) => Ty::Enum(self.new_enum(def.name.clone(), variants)),
+                Some(variants) => Ty::Enum(self.new_enum(def.name.clone(), variants, false)),
                 None => {
                     self.model.opaques.push(OpaqueDef {
                         name: def.name.clone(),
@@ -202,7 +202,20 @@ impl Resolver {
         }
     }
 
-    fn new_enum(&mut self, name: Ident, variants: &[Ident]) -> EnumId {
+    fn new_enum(&mut self, name: Ident, variants: &[Ident], inline: bool) -> EnumId {
+        if inline {
+            let same = self.model.enums.iter().position(|e| {
+                e.inline
+                    && e.variants.len() == variants.len()
+                    && e.variants
+                        .iter()
+                        .zip(variants)
+                        .all(|(a, b)| a.node == b.node)
+            });
+            if let Some(existing) = same {
+                return EnumId::from_index(existing);
+            }
+        }
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut kept = Vec::new();
         for v in variants {
@@ -216,6 +229,7 @@ impl Resolver {
         }
         self.model.enums.push(EnumDef {
             name,
+            inline,
             variants: kept,
         });
         EnumId::from_index(self.model.enums.len() - 1)
@@ -258,7 +272,7 @@ impl Resolver {
                 }
             },
             ast::TypeExpr::Enum(variants) => {
-                Ty::Enum(self.new_enum(Node::new(owner.to_owned(), ty.span), variants))
+                Ty::Enum(self.new_enum(Node::new(owner.to_owned(), ty.span), variants, true))
             }
         };
         Some(Node::new(resolved, ty.span))

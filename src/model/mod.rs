@@ -79,8 +79,12 @@ pub enum Ty {
 /// An enumeration and its variants.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumDef {
-    /// The type's name, or `entity.field` for an inline enumeration.
+    /// The type's name, or where it was first written for an inline enumeration
+    /// (`entity.field`, `action(param)`).
     pub name: Ident,
+    /// Whether it was written inline. Inline enumerations with the same variants, in the same
+    /// order, are one type; named ones are distinct even when their variants agree.
+    pub inline: bool,
     /// The variants, in the order written.
     pub variants: Vec<Ident>,
 }
@@ -551,7 +555,7 @@ impl Model {
             Ty::Int { lo, hi } => format!("int {lo}..{hi}"),
             Ty::Enum(e) => {
                 let def = self.enumeration(e);
-                if def.name.contains('.') {
+                if def.inline {
                     def.variants
                         .iter()
                         .map(|v| v.node.as_str())

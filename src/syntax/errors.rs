@@ -126,19 +126,22 @@ pub fn token_at(text: &str, offset: usize) -> Token<'_> {
     }
 }
 
-/// Converts a pest error on text starting at `base` of `whole` into a diagnostic.
+/// Converts a pest error into a diagnostic. The parsed text starts at `offset` in `context`
+/// (which may extend past it, so that "found" can name the next item's keyword), and
+/// `context` itself starts at byte `shift` of the file.
 pub fn from_pest(
     error: &pest::error::Error<Rule>,
     file: FileId,
-    base: usize,
-    whole: &str,
+    context: &str,
+    offset: usize,
+    shift: usize,
 ) -> Diagnostic {
     let position = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let found = token_at(whole, base + position);
-    let span = Span::new(file, found.start, found.end);
+    let found = token_at(context, offset + position);
+    let span = Span::new(file, shift + found.start, shift + found.end);
     let expected = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => expected_list(positives),
         ErrorVariant::CustomError { message } => {

@@ -46,9 +46,12 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         let slice = &text[chunk.start..chunk.end];
         match chunk.keyword {
             Some("policy") => {
-                if let Some(name) =
-                    lower.parse(Rule::header_only, slice, Lower::lower_header_only, text)
-                {
+                if let Some(name) = lower.parse(
+                    Rule::header_only,
+                    slice,
+                    Lower::lower_header_only,
+                    (text, chunk.start),
+                ) {
                     if out.policy.is_none() && index == 0 {
                         out.policy = Some(name);
                     } else if index > 0 && chunks[0].keyword == Some("policy") {
@@ -70,12 +73,20 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
             }
             None if index == 0 => {
                 // Text before the first keyword: say what a file must start with.
-                lower.parse(Rule::header_only, slice, Lower::lower_header_only, text);
+                lower.parse(
+                    Rule::header_only,
+                    slice,
+                    Lower::lower_header_only,
+                    (text, chunk.start),
+                );
             }
             _ => {
-                if let Some(item) =
-                    lower.parse(Rule::item_only, slice, Lower::lower_item_only, text)
-                {
+                if let Some(item) = lower.parse(
+                    Rule::item_only,
+                    slice,
+                    Lower::lower_item_only,
+                    (text, chunk.start),
+                ) {
                     out.items.push(item);
                 } else if let Some(name) = &chunk.name {
                     out.unreadable.push(name.clone());
@@ -196,7 +207,7 @@ fn fragment<T>(
         diags.append(&mut lower.diags);
         return None;
     }
-    let result = lower.parse(rule, text, lower_fn, text);
+    let result = lower.parse(rule, text, lower_fn, (text, 0));
     diags.append(&mut lower.diags);
     result
 }
@@ -220,13 +231,14 @@ impl Lower {
     }
 
     /// Parses `slice` with `rule` and lowers it; reports a syntax error on failure.
-    /// `whole` is the text `base` offsets are relative to, for naming what was found.
+    /// `context` is a text `slice` starts in, at the given offset, for naming what was found
+    /// after the slice's end (the next item's keyword).
     fn parse<T>(
         &mut self,
         rule: Rule,
         slice: &str,
         lower_fn: impl FnOnce(&mut Self, Pair<'_, Rule>) -> Option<T>,
-        whole: &str,
+        context: (&str, usize),
     ) -> Option<T> {
         if let Some(at) = split::too_deep(slice, MAX_NESTING) {
             let at = self.base + at;
@@ -249,8 +261,10 @@ impl Lower {
                 lowered
             }
             Err(error) => {
+                let (text, offset) = context;
+                let shift = self.base - offset;
                 self.diags
-                    .push(errors::from_pest(&error, self.file, self.base, whole));
+                    .push(errors::from_pest(&error, self.file, text, offset, shift));
                 None
             }
         }
