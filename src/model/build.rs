@@ -82,13 +82,14 @@ impl Resolver {
         self.diags.push(diagnostic);
     }
 
-    /// Reports `name` defined twice in one scope, pointing at both.
+    /// Reports `name` defined twice in one scope, pointing at both. `what` names it in
+    /// words, e.g. "field `line` of `customer`".
     fn duplicate(&mut self, what: &str, name: &Ident, first: Span) {
         self.error(
             Diagnostic::new(
                 &DUPLICATE_DEFINITION,
                 name.span,
-                format!("{what} `{name}` is defined more than once"),
+                format!("{what} is defined more than once"),
             )
             .with_label(first, "first defined here")
             .with_help("rename one of them, or merge the two definitions"),
@@ -105,7 +106,7 @@ impl Resolver {
             let name = item.name();
             if let Some(first) = self.top.get(&name.node) {
                 let first = first.span;
-                self.duplicate("the name", name, first);
+                self.duplicate(&format!("the name `{name}`"), name, first);
                 continue;
             }
             let counter = counts.entry(kind).or_default();
@@ -221,7 +222,7 @@ impl Resolver {
         for v in variants {
             if let Some(first) = seen.get(v.node.as_str()) {
                 let first = *first;
-                self.duplicate("the variant", v, first);
+                self.duplicate(&format!("variant `{v}`"), v, first);
             } else {
                 seen.insert(&v.node, v.span);
                 kept.push(v.clone());
@@ -292,7 +293,11 @@ impl Resolver {
             for field in &def.fields {
                 if let Some(first) = seen.get(field.name.node.as_str()) {
                     let first = *first;
-                    self.duplicate(&format!("the field of `{}`", def.name), &field.name, first);
+                    self.duplicate(
+                        &format!("field `{}` of `{}`", field.name, def.name),
+                        &field.name,
+                        first,
+                    );
                     continue;
                 }
                 seen.insert(&field.name.node, field.name.span);
@@ -377,7 +382,7 @@ impl Resolver {
                         if let Some(first) = seen.get(p.name.node.as_str()) {
                             let first = *first;
                             self.duplicate(
-                                &format!("the parameter of `{}`", def.name),
+                                &format!("parameter `{}` of `{}`", p.name, def.name),
                                 &p.name,
                                 first,
                             );
@@ -575,7 +580,11 @@ impl Resolver {
         for s in &def.states {
             if let Some(first) = by_name.get(s.name.node.as_str()) {
                 let first = states[first.index()].name.span;
-                self.duplicate(&format!("the state of `{}`", def.name), &s.name, first);
+                self.duplicate(
+                    &format!("state `{}` of `{}`", s.name, def.name),
+                    &s.name,
+                    first,
+                );
                 continue;
             }
             by_name.insert(&s.name.node, StateId::from_index(states.len()));

@@ -7,6 +7,9 @@ mod omni;
 mod split;
 mod yaml;
 
+#[cfg(test)]
+mod grammar_tests;
+
 use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
 

@@ -674,19 +674,20 @@ impl Lower {
                 }
             }
             Rule::negation => {
-                let nots: Vec<Span> = pair
+                // `not not c` is `c`: keep only the parity, so that a long chain of `not`s
+                // cannot build a tree deep enough to exhaust the stack later.
+                let nots = pair
                     .clone()
                     .into_inner()
                     .filter(|p| p.as_rule() == Rule::kw_not)
-                    .map(|p| self.span(&p))
-                    .collect();
+                    .count();
                 let atom = pair.into_inner().find(|p| p.as_rule() != Rule::kw_not)?;
-                let mut cond = self.lower_cond(atom)?;
-                for not in nots.into_iter().rev() {
-                    let span = not.to(cond.span);
-                    cond = Node::new(Cond::Not(Box::new(cond)), span);
+                let cond = self.lower_cond(atom)?;
+                if nots % 2 == 1 {
+                    Some(Node::new(Cond::Not(Box::new(cond)), span))
+                } else {
+                    Some(cond)
                 }
-                Some(cond)
             }
             Rule::paren => self.lower_cond(Self::child(&pair, Rule::cond)?),
             Rule::comparison => {

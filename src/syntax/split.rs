@@ -69,7 +69,7 @@ pub fn split(text: &str) -> Vec<Chunk> {
             Some(keyword) if !continues_external => {
                 if let Some(last) = chunks.last_mut() {
                     last.end = offset;
-                } else if !text[..offset].trim().is_empty() {
+                } else if !is_blank(&text[..offset]) {
                     chunks.push(Chunk {
                         start: 0,
                         end: offset,
@@ -95,7 +95,7 @@ pub fn split(text: &str) -> Vec<Chunk> {
         }
         previous = Some(word);
     }
-    if chunks.is_empty() && !text.trim().is_empty() {
+    if chunks.is_empty() && !is_blank(text) {
         chunks.push(Chunk {
             start: 0,
             end: text.len(),
@@ -104,6 +104,14 @@ pub fn split(text: &str) -> Vec<Chunk> {
         });
     }
     chunks
+}
+
+/// Whether `text` holds nothing but whitespace and comments.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#')
+    })
 }
 
 /// The offset of the first parenthesis nested deeper than `limit`, if any.

@@ -18,6 +18,9 @@ use std::marker::PhantomData;
 
 type S = Spanned<String>;
 
+/// One of the `omni::parse_*` fragment parsers: file, offset, text, diagnostics.
+type FragmentParser<T> = fn(FileId, usize, &str, &mut Vec<Diagnostic>) -> Option<Node<T>>;
+
 /// A YAML mapping read in order, keeping each key's location.
 struct Entries<V>(Vec<(S, V)>);
 
@@ -170,10 +173,20 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         );
         return (File::default(), reader.diags);
     }
-    let options = serde_saphyr::options! {
-        budget: Some(serde_saphyr::Budget::default()),
+    let options = || {
+        serde_saphyr::options! {
+            budget: Some(serde_saphyr::Budget::default()),
+        }
     };
-    let policy: YamlPolicy = match serde_saphyr::from_str_with_options(text, options) {
+    // A first pass over the whole document under the budget: deserializing into the policy
+    // structs stops at the first shape error, before an alias bomb further on is expanded.
+    if let Err(error) =
+        serde_saphyr::from_str_with_options::<serde::de::IgnoredAny>(text, options())
+    {
+        reader.diags.push(reader.yaml_error(&error));
+        return (File::default(), reader.diags);
+    }
+    let policy: YamlPolicy = match serde_saphyr::from_str_with_options(text, options()) {
         Ok(policy) => policy,
         Err(error) => {
             reader.diags.push(reader.yaml_error(&error));
@@ -272,7 +285,7 @@ impl Reader<'_> {
     fn fragment<T>(
         &mut self,
         scalar: &S,
-        parse: fn(FileId, usize, &str, &mut Vec<Diagnostic>) -> Option<Node<T>>,
+        parse: FragmentParser<T>,
     ) -> Option<Node<T>> {
         match self.verbatim_base(scalar) {
             Some(base) => parse(self.file, base, &scalar.value, &mut self.diags),

@@ -1,0 +1,9 @@
+//! Integration tests: one binary (fast to link), one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod bad_input;
+mod cli;
+mod fixtures;
+mod registry;
+mod support;
+mod yaml;
