@@ -282,11 +282,7 @@ impl Reader<'_> {
     }
 
     /// Parses a fragment of `.omni` syntax held in a scalar.
-    fn fragment<T>(
-        &mut self,
-        scalar: &S,
-        parse: FragmentParser<T>,
-    ) -> Option<Node<T>> {
+    fn fragment<T>(&mut self, scalar: &S, parse: FragmentParser<T>) -> Option<Node<T>> {
         match self.verbatim_base(scalar) {
             Some(base) => parse(self.file, base, &scalar.value, &mut self.diags),
             None => {
