@@ -2,6 +2,7 @@
 //! customer-service policies.
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod checks;
 pub mod diagnostic;
 pub mod lint;

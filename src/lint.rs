@@ -1,7 +1,10 @@
 //! The library's front door: files in, models and sorted diagnostics out. No I/O here; the
 //! caller reads the files (the CLI does, a backend or an editor may hold them in memory).
 
+use crate::analysis::Analysis;
+use crate::checks::analysis_incomplete::ANALYSIS_INCOMPLETE;
 use crate::checks::syntax_error::SYNTAX_ERROR;
+use crate::checks::{Context, REGISTRY};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::model::{self, Model};
 use crate::source::{FileId, SourceFile, Sources, Span};
@@ -104,6 +107,9 @@ pub fn check(inputs: Vec<Input>) -> Report {
                 None
             }
         };
+        if let Some(model) = &model {
+            diagnostics.append(&mut run_checks(model));
+        }
         policies.push(Policy { name, files, model });
     }
 
@@ -119,6 +125,46 @@ pub fn check(inputs: Vec<Input>) -> Report {
         policies,
         diagnostics,
     }
+}
+
+/// Analyses a policy once and runs every registered check on it.
+pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
+    let analysis = match Analysis::new(model) {
+        Ok(analysis) => analysis,
+        Err(too_large) => {
+            return vec![
+                Diagnostic::new(
+                    &ANALYSIS_INCOMPLETE,
+                    model.name.span,
+                    format!("`{}` was not analysed: its data need {} BDD variables, more than the {} omnilint can use", model.name, too_large.variables, crate::analysis::domain::MAX_VARIABLES),
+                )
+                .with_note("only the checks of the E group ran on this policy")
+                .with_help("split the policy into smaller ones, or narrow the ranges of its `int` fields"),
+            ];
+        }
+    };
+    let cx = Context {
+        model,
+        analysis: &analysis,
+    };
+    let mut found = Vec::new();
+    for check in REGISTRY {
+        if let Some(run) = check.run {
+            run(&cx, &mut found);
+        }
+    }
+    if analysis.cut_short {
+        found.push(
+            Diagnostic::new(
+                &ANALYSIS_INCOMPLETE,
+                model.name.span,
+                format!("the analysis of `{}` was cut short: its state space exceeds omnilint's budgets", model.name),
+            )
+            .with_note("checks that prove something cannot happen (D101 to D107) were skipped")
+            .with_help("split long parallel `all` calls into stages, and break long trigger chains"),
+        );
+    }
+    found
 }
 
 /// Adds the file to `sources` and returns its text, or the reason it cannot be read as text.

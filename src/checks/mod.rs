@@ -6,12 +6,22 @@
 
 mod registry;
 
+pub mod ambiguous_transition;
+pub mod analysis_incomplete;
+pub mod cannot_succeed;
+pub mod dead_end_state;
+pub mod dead_transition;
 pub mod duplicate_definition;
+pub mod event_never_emitted;
 pub mod malformed_process;
+pub mod no_way_out;
 pub mod policy_header;
+pub mod stuck_customers;
 pub mod syntax_error;
 pub mod type_mismatch;
+pub mod unhandled_failure;
 pub mod unknown_name;
+pub mod unreachable_state;
 
 pub(crate) use registry::declare_check;
-pub use registry::{CheckMeta, Group, REGISTRY, lookup};
+pub use registry::{Check, CheckMeta, Context, Group, REGISTRY, Run, lookup};

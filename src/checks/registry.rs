@@ -13,6 +13,8 @@ pub enum Group {
     Channel,
     /// R: rules that contradict each other or the processes.
     Rule,
+    /// A: about the analysis itself.
+    Analysis,
 }
 
 impl Group {
@@ -22,6 +24,7 @@ impl Group {
             Some(b'D') => Group::DeadEnd,
             Some(b'C') => Group::Channel,
             Some(b'R') => Group::Rule,
+            Some(b'A') => Group::Analysis,
             _ => Group::Read,
         }
     }
@@ -33,6 +36,7 @@ impl Group {
             Group::DeadEnd => 'D',
             Group::Channel => 'C',
             Group::Rule => 'R',
+            Group::Analysis => 'A',
         }
     }
 
@@ -43,6 +47,7 @@ impl Group {
             Group::DeadEnd => "dead ends: a customer can get stuck",
             Group::Channel => "channels: a channel is asked to do what it cannot",
             Group::Rule => "rules that contradict each other or the processes",
+            Group::Analysis => "the analysis itself",
         }
     }
 }
@@ -118,19 +123,104 @@ macro_rules! declare_check {
 }
 pub(crate) use declare_check;
 
-/// Every check omnilint has, in code order.
-pub static REGISTRY: &[&CheckMeta] = &[
-    &super::syntax_error::SYNTAX_ERROR,
-    &super::unknown_name::UNKNOWN_NAME,
-    &super::duplicate_definition::DUPLICATE_DEFINITION,
-    &super::type_mismatch::TYPE_MISMATCH,
-    &super::malformed_process::MALFORMED_PROCESS,
-    &super::policy_header::POLICY_HEADER,
+/// What a policy check reads: the model and its analysis.
+pub struct Context<'a, 'm> {
+    /// The policy.
+    pub model: &'m crate::model::Model,
+    /// The analysis of the policy, computed once for all checks.
+    pub analysis: &'a crate::analysis::Analysis<'m>,
+}
+
+/// A check's entry point: appends its findings.
+pub type Run = fn(&Context<'_, '_>, &mut Vec<crate::diagnostic::Diagnostic>);
+
+/// A registered check: its metadata and, for checks that run on a model, its entry point
+/// (the E checks are reported by the front end while a policy is read).
+pub struct Check {
+    /// Code, name, severity, documentation.
+    pub meta: &'static CheckMeta,
+    /// The entry point; `None` for the front end's checks.
+    pub run: Option<Run>,
+}
+
+impl std::ops::Deref for Check {
+    type Target = CheckMeta;
+    fn deref(&self) -> &CheckMeta {
+        self.meta
+    }
+}
+
+/// Every check omnilint has, in code order: one line each.
+pub static REGISTRY: &[Check] = &[
+    Check {
+        meta: &super::analysis_incomplete::ANALYSIS_INCOMPLETE,
+        run: None,
+    },
+    Check {
+        meta: &super::syntax_error::SYNTAX_ERROR,
+        run: None,
+    },
+    Check {
+        meta: &super::unknown_name::UNKNOWN_NAME,
+        run: None,
+    },
+    Check {
+        meta: &super::duplicate_definition::DUPLICATE_DEFINITION,
+        run: None,
+    },
+    Check {
+        meta: &super::type_mismatch::TYPE_MISMATCH,
+        run: None,
+    },
+    Check {
+        meta: &super::malformed_process::MALFORMED_PROCESS,
+        run: None,
+    },
+    Check {
+        meta: &super::policy_header::POLICY_HEADER,
+        run: None,
+    },
+    Check {
+        meta: &super::unreachable_state::UNREACHABLE_STATE,
+        run: Some(super::unreachable_state::check),
+    },
+    Check {
+        meta: &super::dead_end_state::DEAD_END_STATE,
+        run: Some(super::dead_end_state::check),
+    },
+    Check {
+        meta: &super::no_way_out::NO_WAY_OUT,
+        run: Some(super::no_way_out::check),
+    },
+    Check {
+        meta: &super::cannot_succeed::CANNOT_SUCCEED,
+        run: Some(super::cannot_succeed::check),
+    },
+    Check {
+        meta: &super::event_never_emitted::EVENT_NEVER_EMITTED,
+        run: Some(super::event_never_emitted::check),
+    },
+    Check {
+        meta: &super::dead_transition::DEAD_TRANSITION,
+        run: Some(super::dead_transition::check),
+    },
+    Check {
+        meta: &super::stuck_customers::STUCK_CUSTOMERS,
+        run: Some(super::stuck_customers::check),
+    },
+    Check {
+        meta: &super::ambiguous_transition::AMBIGUOUS_TRANSITION,
+        run: Some(super::ambiguous_transition::check),
+    },
+    Check {
+        meta: &super::unhandled_failure::UNHANDLED_FAILURE,
+        run: Some(super::unhandled_failure::check),
+    },
 ];
 
 /// Finds a check by code (`E002`, case-insensitive) or by name (`unknown-name`).
 pub fn lookup(code_or_name: &str) -> Option<&'static CheckMeta> {
-    REGISTRY.iter().copied().find(|c| {
+    REGISTRY.iter().map(|c| c.meta).find(|c| {
         c.code.eq_ignore_ascii_case(code_or_name) || c.name.eq_ignore_ascii_case(code_or_name)
     })
 }

@@ -115,7 +115,9 @@ fn a_ten_megabyte_policy_is_read() {
         i += 1;
     }
     let report = check_texts(&[("big.omni", text.as_bytes())]);
-    assert_eq!(codes(&report), Vec::<&str>::new());
+    // Read in full; too many fields for the data analysis, which says so instead of failing.
+    assert_eq!(codes(&report), ["A001"]);
+    assert!(report.diagnostics[0].message.contains("was not analysed"));
     assert_eq!(report.policies[0].model.as_ref().unwrap().actions.len(), i);
 }
 

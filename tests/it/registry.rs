@@ -15,7 +15,7 @@ fn codes_and_names_are_unique_and_well_formed() {
         assert!(names.insert(check.name), "duplicate name {}", check.name);
         let letter = check.code.chars().next().unwrap();
         assert!(
-            "EDCR".contains(letter) && check.code.len() == 4,
+            "EDCRA".contains(letter) && check.code.len() == 4,
             "bad code {}",
             check.code
         );

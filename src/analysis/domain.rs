@@ -1,0 +1,780 @@
+//! The data view: every field's finite domain encoded in BDD variables, and conditions as
+//! BDDs over them.
+//!
+//! Encoding (exact, no abstraction):
+//! - `bool`: one variable.
+//! - `int`: the value minus one policy-wide base, in binary, so that any two ints compare
+//!   bit by bit whatever their ranges.
+//! - enumerations: the variant's index, in binary.
+//! - opaque types (and `text`): an index into the type's table of string literals used in the
+//!   policy, followed by enough fresh values for every pattern of equality among the fields
+//!   and parameters of that type. Opaque values only compare with `==` and `!=`, so this is
+//!   exact.
+//!
+//! Parameters are chosen anew each time an action runs. They live in a small pool of slots
+//! per trigger-cascade depth (an action at depth `d` uses the pool's row `d`), so the number
+//! of BDD variables does not grow with the number of actions.
+
+use crate::model::{
+    ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, RuleKind, Term, Ty, Value,
+};
+use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
+use std::collections::HashMap;
+
+/// How deep trigger cascades are followed; deeper cascades are reported as cut short.
+pub const MAX_CASCADE: usize = 8;
+
+/// The type key of an opaque table: a declared opaque type or `text`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpaqueKey {
+    /// `type NAME`.
+    Named(OpaqueId),
+    /// `text`.
+    Text,
+}
+
+/// What a slot holds, for domain constraints and decoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `bool`.
+    Bool,
+    /// `int lo..hi`.
+    Int {
+        /// Lowest value.
+        lo: i64,
+        /// Highest value.
+        hi: i64,
+    },
+    /// An enumeration of this many variants.
+    Enum(EnumId, u64),
+    /// An opaque type.
+    Opaque(OpaqueKey),
+}
+
+impl Kind {
+    fn of(ty: Ty, model: &Model) -> Kind {
+        match ty {
+            Ty::Bool => Kind::Bool,
+            Ty::Int { lo, hi } => Kind::Int { lo, hi },
+            Ty::Enum(e) => Kind::Enum(e, model.enumeration(e).variants.len() as u64),
+            Ty::Opaque(o) => Kind::Opaque(OpaqueKey::Named(o)),
+            Ty::Text => Kind::Opaque(OpaqueKey::Text),
+        }
+    }
+}
+
+/// A slot's bits, most significant first, and what it holds.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    /// The variables, most significant bit first.
+    pub bits: Vec<BddVariable>,
+    /// The kind of value.
+    pub kind: Kind,
+}
+
+/// The most BDD variables one policy may use (the BDD library indexes them with `u16`).
+pub const MAX_VARIABLES: usize = 60_000;
+
+/// A policy whose data need more BDD variables than [`MAX_VARIABLES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLarge {
+    /// How many variables it would need.
+    pub variables: usize,
+}
+
+/// Where a parameter's bits are: the action and the cascade depth it runs at.
+pub type Frame = (ActionId, usize);
+
+/// The encoding of one policy's data.
+pub struct Domain<'m> {
+    model: &'m Model,
+    /// The BDD variables.
+    pub vars: BddVariableSet,
+    fields: Vec<Slot>,
+    /// `pool[depth][index]`: bits for the `index`-th parameter of an action at `depth`.
+    pool: Vec<Vec<Vec<BddVariable>>>,
+    shadows: HashMap<FieldId, Slot>,
+    int_base: i64,
+    opaque_tables: HashMap<OpaqueKey, (Vec<String>, u64)>,
+    /// Every field within its domain.
+    pub valid: Bdd,
+}
+
+fn bits_for(count: u64) -> usize {
+    (64 - count.saturating_sub(1).leading_zeros()) as usize
+}
+
+impl<'m> Domain<'m> {
+    /// Builds the encoding for `model`, or says how many variables it would need when that
+    /// is more than a BDD can index.
+    pub fn new(model: &'m Model) -> Result<Domain<'m>, TooLarge> {
+        // The policy-wide base of int encodings, and the widest int.
+        let int_kinds = model.fields.iter().map(|f| f.ty.node).chain(
+            model
+                .actions
+                .iter()
+                .flat_map(|a| a.params.iter().map(|p| p.ty.node)),
+        );
+        let mut int_base = i64::MAX;
+        let mut int_top = i64::MIN;
+        for ty in int_kinds {
+            if let Ty::Int { lo, hi } = ty {
+                int_base = int_base.min(lo);
+                int_top = int_top.max(hi);
+            }
+        }
+        if int_base > int_top {
+            int_base = 0;
+        }
+        let opaque_tables = opaque_tables(model);
+        let width = |kind: Kind| -> usize {
+            match kind {
+                Kind::Bool => 1,
+                Kind::Int { hi, .. } => {
+                    bits_for((hi as i128 - int_base as i128 + 1).clamp(1, u64::MAX as i128) as u64)
+                }
+                Kind::Enum(_, n) => bits_for(n),
+                Kind::Opaque(key) => opaque_tables
+                    .get(&key)
+                    .map_or(1, |(lits, fresh)| bits_for(lits.len() as u64 + fresh)),
+            }
+        };
+
+        let field_kinds: Vec<Kind> = model
+            .fields
+            .iter()
+            .map(|f| Kind::of(f.ty.node, model))
+            .collect();
+        // Fields nothing reads or writes need no variables.
+        let used = used_fields(model);
+        let field_width = |i: usize| if used[i] { width(field_kinds[i]) } else { 0 };
+        let shadow_fields = shadowed_fields(model);
+        let max_params = model
+            .actions
+            .iter()
+            .map(|a| a.params.len())
+            .max()
+            .unwrap_or(0);
+        let mut pool_widths = vec![0usize; max_params];
+        for action in &model.actions {
+            for (i, p) in action.params.iter().enumerate() {
+                pool_widths[i] = pool_widths[i].max(width(Kind::of(p.ty.node, model)));
+            }
+        }
+        let total: usize = (0..field_kinds.len()).map(field_width).sum::<usize>()
+            + shadow_fields
+                .iter()
+                .map(|f| width(field_kinds[f.index()]))
+                .sum::<usize>()
+            + pool_widths.iter().sum::<usize>() * (MAX_CASCADE + 1);
+        if total > MAX_VARIABLES {
+            return Err(TooLarge { variables: total });
+        }
+        let vars = BddVariableSet::new_anonymous(u16::try_from(total.max(1)).unwrap_or(1));
+        let all = vars.variables();
+        let mut next = 0usize;
+        let mut take = |n: usize| -> Vec<BddVariable> {
+            let bits = all
+                .get(next..next + n)
+                .map(<[BddVariable]>::to_vec)
+                .unwrap_or_default();
+            next += n;
+            bits
+        };
+        let fields: Vec<Slot> = field_kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Slot {
+                bits: take(field_width(i)),
+                kind: *k,
+            })
+            .collect();
+        let shadows = shadow_fields
+            .iter()
+            .map(|f| {
+                let kind = field_kinds[f.index()];
+                (
+                    *f,
+                    Slot {
+                        bits: take(width(kind)),
+                        kind,
+                    },
+                )
+            })
+            .collect();
+        let pool = (0..=MAX_CASCADE)
+            .map(|_| pool_widths.iter().map(|w| take(*w)).collect())
+            .collect();
+        let mut domain = Domain {
+            model,
+            valid: vars.mk_true(),
+            vars,
+            fields,
+            pool,
+            shadows,
+            int_base,
+            opaque_tables,
+        };
+        let mut valid = domain.vars.mk_true();
+        for slot in domain.fields.iter().filter(|s| !s.bits.is_empty()) {
+            valid = valid.and(&domain.in_domain(slot));
+        }
+        domain.valid = valid;
+        Ok(domain)
+    }
+
+    /// The constant `true` or `false`.
+    pub fn constant(&self, value: bool) -> Bdd {
+        if value {
+            self.vars.mk_true()
+        } else {
+            self.vars.mk_false()
+        }
+    }
+
+    /// The model this domain encodes.
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    /// The slot of a field.
+    pub fn field(&self, f: FieldId) -> &Slot {
+        &self.fields[f.index()]
+    }
+
+    /// The shadow copy of a field, for actions that read a field they also assign.
+    pub fn shadow(&self, f: FieldId) -> Option<&Slot> {
+        self.shadows.get(&f)
+    }
+
+    /// The slot of a parameter of an action running at cascade depth `depth`.
+    pub fn param(&self, action: ActionId, index: u32, depth: usize) -> Slot {
+        let ty = self.model.action(action).params[index as usize].ty.node;
+        let kind = Kind::of(ty, self.model);
+        let bits = self
+            .pool
+            .get(depth.min(MAX_CASCADE))
+            .and_then(|row| row.get(index as usize))
+            .cloned()
+            .unwrap_or_default();
+        // A parameter narrower than its pool row leaves the top bits at zero.
+        let width = bits.len().min(self.width_of(kind));
+        Slot {
+            bits: bits[bits.len() - width..].to_vec(),
+            kind,
+        }
+    }
+
+    /// Every parameter variable of an action at `depth`, for quantifying them away.
+    pub fn param_vars(&self, action: ActionId, depth: usize) -> Vec<BddVariable> {
+        let count = self.model.action(action).params.len();
+        self.pool
+            .get(depth.min(MAX_CASCADE))
+            .map(|row| row.iter().take(count).flatten().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The domain constraint of an action's parameters at `depth` (including the unused top
+    /// bits of their pool rows, which stay zero).
+    pub fn params_valid(&self, action: ActionId, depth: usize) -> Bdd {
+        let mut valid = self.vars.mk_true();
+        for index in 0..self.model.action(action).params.len() {
+            let slot = self.param(action, index as u32, depth);
+            valid = valid.and(&self.in_domain(&slot));
+            if let Some(row) = self
+                .pool
+                .get(depth.min(MAX_CASCADE))
+                .and_then(|r| r.get(index))
+            {
+                for bit in &row[..row.len() - slot.bits.len()] {
+                    valid = valid.and(&self.vars.mk_literal(*bit, false));
+                }
+            }
+        }
+        valid
+    }
+
+    fn width_of(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::Bool => 1,
+            Kind::Int { hi, .. } => {
+                bits_for((hi as i128 - self.int_base as i128 + 1).clamp(1, u64::MAX as i128) as u64)
+            }
+            Kind::Enum(_, n) => bits_for(n),
+            Kind::Opaque(key) => self.opaque_size(key).map_or(1, bits_for),
+        }
+    }
+
+    fn opaque_size(&self, key: OpaqueKey) -> Option<u64> {
+        self.opaque_tables
+            .get(&key)
+            .map(|(lits, fresh)| lits.len() as u64 + fresh)
+    }
+
+    /// The range of valid indices of a slot.
+    fn index_range(&self, kind: Kind) -> (u64, u64) {
+        match kind {
+            Kind::Bool => (0, 1),
+            Kind::Int { lo, hi } => ((lo - self.int_base) as u64, (hi - self.int_base) as u64),
+            Kind::Enum(_, n) => (0, n.saturating_sub(1)),
+            Kind::Opaque(key) => (0, self.opaque_size(key).unwrap_or(1).saturating_sub(1)),
+        }
+    }
+
+    /// The constraint that a slot holds a valid value.
+    pub fn in_domain(&self, slot: &Slot) -> Bdd {
+        let (lo, hi) = self.index_range(slot.kind);
+        self.cmp_const(slot, CmpOp::Ge, lo)
+            .and(&self.cmp_const(slot, CmpOp::Le, hi))
+    }
+
+    /// The index that encodes `value` in a slot of `kind`, if it has one.
+    pub fn index_of(&self, kind: Kind, value: &Value) -> Option<u64> {
+        match (kind, value) {
+            (Kind::Bool, Value::Bool(b)) => Some(u64::from(*b)),
+            (Kind::Int { .. }, Value::Int(i)) => {
+                u64::try_from(i128::from(*i) - i128::from(self.int_base)).ok()
+            }
+            (Kind::Enum(..), Value::Variant(_, v)) => Some(u64::from(*v)),
+            (Kind::Opaque(key), Value::Str(s)) => {
+                let (lits, _) = self.opaque_tables.get(&key)?;
+                lits.iter().position(|l| l == s).map(|i| i as u64)
+            }
+            _ => None,
+        }
+    }
+
+    /// The value an index stands for, as written in a policy (fresh opaque values are shown
+    /// as quoted letters distinct from every literal of the type).
+    pub fn display(&self, kind: Kind, index: u64) -> String {
+        match kind {
+            Kind::Bool => (index == 1).to_string(),
+            Kind::Int { .. } => (i128::from(self.int_base) + i128::from(index)).to_string(),
+            Kind::Enum(e, _) => self.model.display_value(&Value::Variant(e, index as u32)),
+            Kind::Opaque(key) => {
+                let (lits, _) = self
+                    .opaque_tables
+                    .get(&key)
+                    .map_or((&[][..], 0), |(l, f)| (l.as_slice(), *f));
+                match lits.get(index as usize) {
+                    Some(lit) => format!("{lit:?}"),
+                    None => {
+                        let fresh = index as usize - lits.len();
+                        let mut n = 0;
+                        let mut names = (0..)
+                            .map(|i: usize| fresh_name(i))
+                            .filter(|name| !lits.contains(name));
+                        let mut name = String::new();
+                        while n <= fresh {
+                            name = names.next().unwrap_or_default();
+                            n += 1;
+                        }
+                        format!("{name:?}")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The index a valuation gives a slot.
+    pub fn read(&self, slot: &Slot, valuation: &BddValuation) -> u64 {
+        slot.bits
+            .iter()
+            .fold(0u64, |acc, b| (acc << 1) | u64::from(valuation.value(*b)))
+    }
+
+    /// `slot == index`.
+    pub fn eq_const(&self, slot: &Slot, index: u64) -> Bdd {
+        let width = slot.bits.len();
+        if width < 64 && index >> width != 0 {
+            return self.vars.mk_false();
+        }
+        let cube: Vec<(BddVariable, bool)> = slot
+            .bits
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (*b, (index >> (width - 1 - i)) & 1 == 1))
+            .collect();
+        self.vars
+            .mk_conjunctive_clause(&biodivine_lib_bdd::BddPartialValuation::from_values(&cube))
+    }
+
+    /// `slot OP index`, unsigned on the encoding.
+    pub fn cmp_const(&self, slot: &Slot, op: CmpOp, index: u64) -> Bdd {
+        match op {
+            CmpOp::Eq => self.eq_const(slot, index),
+            CmpOp::Ne => self.eq_const(slot, index).not(),
+            CmpOp::Lt => self.less_than_const(slot, index),
+            CmpOp::Ge => self.less_than_const(slot, index).not(),
+            CmpOp::Le => index
+                .checked_add(1)
+                .map_or_else(|| self.vars.mk_true(), |i| self.less_than_const(slot, i)),
+            CmpOp::Gt => index.checked_add(1).map_or_else(
+                || self.vars.mk_false(),
+                |i| self.less_than_const(slot, i).not(),
+            ),
+        }
+    }
+
+    fn less_than_const(&self, slot: &Slot, index: u64) -> Bdd {
+        let width = slot.bits.len();
+        if width < 64 && index >> width != 0 {
+            return self.vars.mk_true();
+        }
+        // From the least significant bit up: lt = (!a & c) | ((a == c) & lt_below).
+        let mut lt = self.vars.mk_false();
+        for (i, bit) in slot.bits.iter().enumerate().rev() {
+            let c = (index >> (width - 1 - i)) & 1 == 1;
+            let a = self.vars.mk_var(*bit);
+            lt = if c { a.not().or(&lt) } else { a.not().and(&lt) };
+        }
+        lt
+    }
+
+    /// `a OP b` for two slots of one encoding (ints zero-extended to a common width).
+    pub fn cmp_slots(&self, a: &Slot, op: CmpOp, b: &Slot) -> Bdd {
+        match op {
+            CmpOp::Eq => self.eq_slots(a, b),
+            CmpOp::Ne => self.eq_slots(a, b).not(),
+            CmpOp::Lt => self.less_than_slots(a, b),
+            CmpOp::Gt => self.less_than_slots(b, a),
+            CmpOp::Le => self.less_than_slots(b, a).not(),
+            CmpOp::Ge => self.less_than_slots(a, b).not(),
+        }
+    }
+
+    /// Bit `i` from the least significant end, or `false` beyond the slot's width.
+    fn bit_from_lsb(&self, slot: &Slot, i: usize) -> Bdd {
+        match slot
+            .bits
+            .len()
+            .checked_sub(1 + i)
+            .and_then(|j| slot.bits.get(j))
+        {
+            Some(b) => self.vars.mk_var(*b),
+            None => self.vars.mk_false(),
+        }
+    }
+
+    /// `a == b`.
+    pub fn eq_slots(&self, a: &Slot, b: &Slot) -> Bdd {
+        let width = a.bits.len().max(b.bits.len());
+        let mut eq = self.vars.mk_true();
+        for i in 0..width {
+            eq = eq.and(&self.bit_from_lsb(a, i).iff(&self.bit_from_lsb(b, i)));
+        }
+        eq
+    }
+
+    fn less_than_slots(&self, a: &Slot, b: &Slot) -> Bdd {
+        let width = a.bits.len().max(b.bits.len());
+        let mut lt = self.vars.mk_false();
+        for i in 0..width {
+            let (x, y) = (self.bit_from_lsb(a, i), self.bit_from_lsb(b, i));
+            lt = x.not().and(&y).or(&x.iff(&y).and(&lt));
+        }
+        lt
+    }
+
+    /// The slot a term reads, or `None` for a literal.
+    pub fn term_slot(&self, term: &Term, frames: &[Frame]) -> Option<Slot> {
+        match term {
+            Term::Field(f) => Some(self.field(*f).clone()),
+            Term::Param(action, index) => {
+                let depth = frames
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| a == action)
+                    .map_or(0, |(_, d)| *d);
+                Some(self.param(*action, *index, depth))
+            }
+            Term::Value(_) => None,
+        }
+    }
+
+    /// A condition as a BDD. `frames` says at which depth each action's parameters are.
+    pub fn cond(&self, cond: &Cond, frames: &[Frame]) -> Bdd {
+        match cond {
+            Cond::And(parts) => parts
+                .iter()
+                .fold(self.vars.mk_true(), |acc, p| acc.and(&self.cond(p, frames))),
+            Cond::Or(parts) => parts
+                .iter()
+                .fold(self.vars.mk_false(), |acc, p| acc.or(&self.cond(p, frames))),
+            Cond::Not(inner) => self.cond(inner, frames).not(),
+            Cond::Compare { lhs, op, rhs } => self.compare(&lhs.node, *op, &rhs.node, frames),
+            Cond::In { term, values } => values.iter().fold(self.vars.mk_false(), |acc, v| {
+                acc.or(&self.compare(&term.node, CmpOp::Eq, &Term::Value(v.node.clone()), frames))
+            }),
+            Cond::Truth(term) => self.compare(
+                &term.node,
+                CmpOp::Eq,
+                &Term::Value(Value::Bool(true)),
+                frames,
+            ),
+        }
+    }
+
+    fn compare(&self, lhs: &Term, op: CmpOp, rhs: &Term, frames: &[Frame]) -> Bdd {
+        match (self.term_slot(lhs, frames), self.term_slot(rhs, frames)) {
+            (Some(a), Some(b)) => self.cmp_slots(&a, op, &b),
+            (Some(a), None) => self.cmp_value(&a, op, rhs),
+            (None, Some(b)) => self.cmp_value(&b, flip(op), lhs),
+            (None, None) => match (lhs, rhs) {
+                (Term::Value(a), Term::Value(b)) => self.constant(holds(a, op, b)),
+                _ => self.vars.mk_false(),
+            },
+        }
+    }
+
+    fn cmp_value(&self, slot: &Slot, op: CmpOp, value: &Term) -> Bdd {
+        let Term::Value(value) = value else {
+            return self.vars.mk_false();
+        };
+        match self.index_of(slot.kind, value) {
+            Some(index) => self.cmp_const(slot, op, index),
+            // A literal of an opaque type missing from the table cannot happen (the table
+            // holds every literal); keep `!=` true and everything else false regardless.
+            None => self.constant(op == CmpOp::Ne),
+        }
+    }
+
+    /// The concrete values of the given fields in a valuation: `(entity.field, value)`.
+    pub fn describe_fields(
+        &self,
+        valuation: &BddValuation,
+        fields: &[FieldId],
+    ) -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|f| {
+                let slot = self.field(*f);
+                (
+                    self.model.field(*f).qualified.clone(),
+                    self.display(slot.kind, self.read(slot, valuation)),
+                )
+            })
+            .collect()
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// Compares two literals.
+pub fn holds(a: &Value, op: CmpOp, b: &Value) -> bool {
+    match op {
+        CmpOp::Eq => a == b,
+        CmpOp::Ne => a != b,
+        CmpOp::Lt => a < b,
+        CmpOp::Le => a <= b,
+        CmpOp::Gt => a > b,
+        CmpOp::Ge => a >= b,
+    }
+}
+
+/// "A", "B", ..., "Z", "AA", ...: names for fresh opaque values.
+fn fresh_name(i: usize) -> String {
+    let mut n = i;
+    let mut name = String::new();
+    loop {
+        name.insert(0, char::from(b'A' + (n % 26) as u8));
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    name
+}
+
+/// Each opaque type's string literals (sorted) and how many fresh values it needs.
+fn opaque_tables(model: &Model) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
+    let mut tables: HashMap<OpaqueKey, (Vec<String>, u64)> = HashMap::new();
+    let key = |ty: Ty| match ty {
+        Ty::Opaque(o) => Some(OpaqueKey::Named(o)),
+        Ty::Text => Some(OpaqueKey::Text),
+        _ => None,
+    };
+    for field in &model.fields {
+        if let Some(k) = key(field.ty.node) {
+            tables.entry(k).or_default().1 += 1;
+        }
+    }
+    let mut per_action: HashMap<OpaqueKey, u64> = HashMap::new();
+    for action in &model.actions {
+        let mut counts: HashMap<OpaqueKey, u64> = HashMap::new();
+        for p in &action.params {
+            if let Some(k) = key(p.ty.node) {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+        for (k, n) in counts {
+            let max = per_action.entry(k).or_default();
+            *max = (*max).max(n);
+        }
+    }
+    for (k, n) in per_action {
+        // Parameters of actions at every cascade depth can be live at once.
+        tables.entry(k).or_default().1 += n * (MAX_CASCADE as u64 + 1);
+    }
+    let mut literals: HashMap<OpaqueKey, Vec<String>> = HashMap::new();
+    visit_literals(model, &mut |ty, value| {
+        if let (Some(k), Value::Str(s)) = (key(ty), value) {
+            literals.entry(k).or_default().push(s.clone());
+        }
+    });
+    for (k, mut lits) in literals {
+        lits.sort();
+        lits.dedup();
+        tables.entry(k).or_default().0 = lits;
+    }
+    for table in tables.values_mut() {
+        table.1 = table.1.max(1);
+    }
+    tables
+}
+
+/// Calls `f(type, literal)` for every literal compared with or assigned to a typed term.
+fn visit_literals(model: &Model, f: &mut impl FnMut(Ty, &Value)) {
+    let ty_of = |term: &Term| match term {
+        Term::Field(id) => Some(model.field(*id).ty.node),
+        Term::Param(a, i) => Some(model.action(*a).params[*i as usize].ty.node),
+        Term::Value(_) => None,
+    };
+    let mut conds: Vec<&Cond> = Vec::new();
+    for action in &model.actions {
+        conds.extend(action.requires.iter().map(|c| &c.node));
+        for effect in &action.effects {
+            if let Term::Value(v) = &effect.value.node {
+                f(model.field(effect.field.node).ty.node, v);
+            }
+        }
+    }
+    for rule in &model.rules {
+        match &rule.kind.node {
+            RuleKind::Invariant(c) => conds.push(&c.node),
+            RuleKind::Forbid { when, .. } | RuleKind::Trigger { when, .. } => {
+                conds.extend(when.iter().map(|c| &c.node))
+            }
+        }
+    }
+    for process in &model.processes {
+        conds.extend(process.requires.iter().map(|c| &c.node));
+        for never in &process.nevers {
+            if let crate::model::Never::Cond(c) = &never.node {
+                conds.push(&c.node);
+            }
+        }
+        for state in &process.states {
+            conds.extend(
+                state
+                    .transitions
+                    .iter()
+                    .filter_map(|t| t.guard())
+                    .map(|c| &c.node),
+            );
+        }
+    }
+    let mut stack = conds;
+    while let Some(cond) = stack.pop() {
+        match cond {
+            Cond::And(parts) | Cond::Or(parts) => stack.extend(parts.iter().map(|p| &p.node)),
+            Cond::Not(inner) => stack.push(&inner.node),
+            Cond::Compare { lhs, rhs, .. } => match (&lhs.node, &rhs.node) {
+                (t, Term::Value(v)) | (Term::Value(v), t) => {
+                    if let Some(ty) = ty_of(t) {
+                        f(ty, v);
+                    }
+                }
+                _ => {}
+            },
+            Cond::In { term, values } => {
+                if let Some(ty) = ty_of(&term.node) {
+                    for v in values {
+                        f(ty, &v.node);
+                    }
+                }
+            }
+            Cond::Truth(_) => {}
+        }
+    }
+}
+
+/// Which fields some condition or effect reads or writes.
+fn used_fields(model: &Model) -> Vec<bool> {
+    let mut used = vec![false; model.fields.len()];
+    let mut mark = |term: &Term| {
+        if let Term::Field(f) = term {
+            used[f.index()] = true;
+        }
+    };
+    let mut conds: Vec<&Cond> = Vec::new();
+    for action in &model.actions {
+        conds.extend(action.requires.iter().map(|c| &c.node));
+        for effect in &action.effects {
+            mark(&Term::Field(effect.field.node));
+            mark(&effect.value.node);
+        }
+    }
+    for rule in &model.rules {
+        match &rule.kind.node {
+            RuleKind::Invariant(c) => conds.push(&c.node),
+            RuleKind::Forbid { when, .. } | RuleKind::Trigger { when, .. } => {
+                conds.extend(when.iter().map(|c| &c.node))
+            }
+        }
+    }
+    for process in &model.processes {
+        conds.extend(process.requires.iter().map(|c| &c.node));
+        for never in &process.nevers {
+            if let crate::model::Never::Cond(c) = &never.node {
+                conds.push(&c.node);
+            }
+        }
+        for state in &process.states {
+            conds.extend(
+                state
+                    .transitions
+                    .iter()
+                    .filter_map(|t| t.guard())
+                    .map(|c| &c.node),
+            );
+        }
+    }
+    while let Some(cond) = conds.pop() {
+        match cond {
+            Cond::And(parts) | Cond::Or(parts) => conds.extend(parts.iter().map(|p| &p.node)),
+            Cond::Not(inner) => conds.push(&inner.node),
+            Cond::Compare { lhs, rhs, .. } => {
+                mark(&lhs.node);
+                mark(&rhs.node);
+            }
+            Cond::In { term, .. } | Cond::Truth(term) => mark(&term.node),
+        }
+    }
+    used
+}
+
+/// Fields that some action reads (in a `set` value) while also assigning them.
+fn shadowed_fields(model: &Model) -> Vec<FieldId> {
+    let mut shadowed = Vec::new();
+    for action in &model.actions {
+        let assigned: Vec<FieldId> = action.effects.iter().map(|e| e.field.node).collect();
+        for effect in &action.effects {
+            if let Term::Field(source) = effect.value.node {
+                if assigned.contains(&source) && !shadowed.contains(&source) {
+                    shadowed.push(source);
+                }
+            }
+        }
+    }
+    shadowed.sort();
+    shadowed
+}

@@ -1,0 +1,572 @@
+//! Exploration: which (state, data) a process can reach from its start, breadth-first over
+//! control states with sets of valuations as BDDs.
+//!
+//! A control state is a tuple of states, one per component: one component for a process on
+//! its own, several for the processes of an `all`, which run interleaved on shared data. A
+//! `call`/`all` step is a macro step: the sub-process is explored from the caller's data (and
+//! memoised), its success outcomes continue to the first target, its failure outcomes to
+//! `else` (without `else`, a failed sub-process leads nowhere). Events that can arrive (the
+//! external ones, and internal ones some action emits) fire `await`s, and also run their
+//! triggers in any state without moving it.
+//!
+//! Layers (the data first reached at each breadth-first step) are kept, so that a witness can
+//! walk back from any reached data to the start along shortest paths.
+
+use super::semantics::{Performer, Semantics};
+use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
+use crate::syntax::ast::FinalKind;
+use biodivine_lib_bdd::Bdd;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+/// One state per component.
+pub type Tuple = Vec<StateId>;
+
+/// How many control tuples one exploration may reach before it is cut short.
+pub const MAX_TUPLES: usize = 20_000;
+
+/// How many explorations (sub-process contexts included) one policy may need.
+pub const MAX_EXPLORATIONS: usize = 50_000;
+
+/// A step from one control tuple to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Move {
+    /// Component `component` takes transition `transition` of its current state; for `call`
+    /// and `all`, `failure` tells which outcome.
+    Transition {
+        /// Which component.
+        component: usize,
+        /// The index of the transition in its state.
+        transition: usize,
+        /// For `call`/`all`: the failure (`else`) outcome.
+        failure: bool,
+    },
+    /// An event arrives and its triggers run; no state changes.
+    Event(EventId),
+}
+
+/// The result of exploring some components from some data.
+#[derive(Debug)]
+pub struct Exploration {
+    /// The processes explored together.
+    pub components: Vec<ProcessId>,
+    /// The data they started from.
+    pub init: Bdd,
+    /// The data reached in each control tuple.
+    pub reached: BTreeMap<Tuple, Bdd>,
+    /// The data first reached at each breadth-first step, by tuple.
+    pub layers: Vec<BTreeMap<Tuple, Bdd>>,
+    /// The data at success outcomes.
+    pub success: Bdd,
+    /// The data at failure outcomes.
+    pub failure: Bdd,
+    /// The exploration hit a budget and is incomplete.
+    pub cut_short: bool,
+}
+
+/// (callees, caller data, failure?, target): a question about how sub-processes end.
+type SubPreKey = (Vec<ProcessId>, Bdd, bool, Bdd);
+
+/// What explorations remember between queries: sub-process runs and their preimages.
+#[derive(Default)]
+pub struct Memo {
+    runs: RefCell<HashMap<Vec<ProcessId>, Vec<Rc<Exploration>>>>,
+    sub_pre: RefCell<HashMap<SubPreKey, Bdd>>,
+    count: Cell<usize>,
+    /// Some exploration was cut short.
+    pub cut_short: Cell<bool>,
+}
+
+/// Explores processes of one policy, memoising sub-process runs.
+pub struct Explorer<'s, 'm> {
+    /// The semantics.
+    pub sem: &'s Semantics<'m>,
+    /// Events that can arrive.
+    pub available: BTreeSet<EventId>,
+    memo: &'s Memo,
+}
+
+impl<'s, 'm> Explorer<'s, 'm> {
+    /// An explorer in which `available` events can arrive, remembering in `memo`.
+    pub fn new(sem: &'s Semantics<'m>, available: BTreeSet<EventId>, memo: &'s Memo) -> Self {
+        Explorer {
+            sem,
+            available,
+            memo,
+        }
+    }
+
+    /// Whether some exploration was cut short.
+    pub fn cut_short(&self) -> bool {
+        self.memo.cut_short.get()
+    }
+
+    /// Every exploration made so far, in a stable order.
+    pub fn explorations(&self) -> Vec<Rc<Exploration>> {
+        let memo = self.memo.runs.borrow();
+        let mut keys: Vec<&Vec<ProcessId>> = memo.keys().collect();
+        keys.sort();
+        keys.into_iter()
+            .flat_map(|k| memo[k].iter().cloned())
+            .collect()
+    }
+
+    /// The channels an `on` transition can be performed on: its `via` (or every channel),
+    /// keeping those that list the action under `can`.
+    pub fn channels(&self, transition: &Transition) -> Vec<ChannelId> {
+        let model = self.sem.model();
+        match transition {
+            Transition::On { action, via, .. } => match via {
+                Some(via) => via
+                    .iter()
+                    .map(|c| c.node)
+                    .filter(|c| model.can_perform(*c, action.node))
+                    .collect(),
+                None => model.index.performers[action.node.index()].clone(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The data (over fields) in which a transition's action or event step can happen, for
+    /// `on`, `do` and `await`; `None` for the other kinds.
+    pub fn enabled(&self, transition: &Transition) -> Option<Bdd> {
+        let sem = self.sem;
+        let dom = &sem.dom;
+        match transition {
+            Transition::On { action, .. } | Transition::Do { action, .. } => {
+                let enabled = self.enabled_with_params(transition)?;
+                Some(enabled.exists(&dom.param_vars(action.node, 0)))
+            }
+            Transition::Await { event, when, .. } => {
+                if !self.available.contains(&event.node) {
+                    return Some(dom.vars.mk_false());
+                }
+                Some(
+                    when.as_ref()
+                        .map_or_else(|| dom.vars.mk_true(), |w| dom.cond(w, &[])),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// The requirement of running `processes` as sub-processes.
+    fn requires(&self, processes: &[ProcessId]) -> Bdd {
+        let dom = &self.sem.dom;
+        let mut req = dom.vars.mk_true();
+        for p in processes {
+            for r in &self.sem.model().process(*p).requires {
+                req = req.and(&dom.cond(r, &[]));
+            }
+        }
+        req
+    }
+
+    /// Explores `components` from `init` (memoised on both).
+    pub fn explore(&self, components: &[ProcessId], init: &Bdd) -> Rc<Exploration> {
+        if let Some(found) = self
+            .memo
+            .runs
+            .borrow()
+            .get(components)
+            .and_then(|list| list.iter().find(|e| &e.init == init).cloned())
+        {
+            return found;
+        }
+        let exploration = Rc::new(self.run(components, init));
+        self.memo
+            .runs
+            .borrow_mut()
+            .entry(components.to_vec())
+            .or_default()
+            .push(Rc::clone(&exploration));
+        exploration
+    }
+
+    fn outcome(&self, components: &[ProcessId], tuple: &Tuple) -> Option<FinalKind> {
+        let model = self.sem.model();
+        let kinds: Vec<StateKind> = components
+            .iter()
+            .zip(tuple)
+            .map(|(p, s)| model.process(*p).state(*s).kind)
+            .collect();
+        if kinds.contains(&StateKind::Final(FinalKind::Failure)) {
+            Some(FinalKind::Failure)
+        } else if kinds
+            .iter()
+            .all(|k| *k == StateKind::Final(FinalKind::Success))
+        {
+            Some(FinalKind::Success)
+        } else {
+            None
+        }
+    }
+
+    /// The tuples and data one move leads to from `data` in `tuple`.
+    pub fn successors(
+        &self,
+        components: &[ProcessId],
+        tuple: &Tuple,
+        data: &Bdd,
+    ) -> Vec<(Move, Tuple, Bdd)> {
+        let model = self.sem.model();
+        let sem = self.sem;
+        let mut out = Vec::new();
+        for (component, (process, state)) in components.iter().zip(tuple).enumerate() {
+            let state = model.process(*process).state(*state);
+            if state.is_final() {
+                continue;
+            }
+            for (index, t) in state.transitions.iter().enumerate() {
+                let mv = |failure| Move::Transition {
+                    component,
+                    transition: index,
+                    failure,
+                };
+                let with = |target: StateId| {
+                    let mut next = tuple.clone();
+                    next[component] = target;
+                    next
+                };
+                match &t.node {
+                    Transition::On { action, target, .. }
+                    | Transition::Do { action, target, .. } => {
+                        let Some(enabled) = self.enabled_with_params(&t.node) else {
+                            continue;
+                        };
+                        let image = sem.post(&data.and(&enabled), action.node, 0);
+                        out.push((mv(false), with(target.node), image));
+                    }
+                    Transition::Await { event, target, .. } => {
+                        let Some(enabled) = self.enabled(&t.node) else {
+                            continue;
+                        };
+                        let image = sem.event_post(&data.and(&enabled), event.node, 0);
+                        out.push((mv(false), with(target.node), image));
+                    }
+                    Transition::After { target, .. } => {
+                        out.push((mv(false), with(target.node), data.clone()))
+                    }
+                    Transition::Call {
+                        process: callee,
+                        target,
+                        otherwise,
+                    } => self.sub_outcomes(
+                        &[callee.node],
+                        data,
+                        target.node,
+                        otherwise.as_ref().map(|o| o.node),
+                        &mut |f, s, d| {
+                            out.push((mv(f), with(s), d));
+                        },
+                    ),
+                    Transition::All {
+                        processes,
+                        target,
+                        otherwise,
+                    } => {
+                        let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
+                        self.sub_outcomes(
+                            &callees,
+                            data,
+                            target.node,
+                            otherwise.as_ref().map(|o| o.node),
+                            &mut |f, s, d| {
+                                out.push((mv(f), with(s), d));
+                            },
+                        );
+                    }
+                    Transition::Handoff { .. } => {}
+                }
+            }
+        }
+        for event in &self.available {
+            if model.index.triggers_by_event[event.index()].is_empty() {
+                continue;
+            }
+            out.push((
+                Move::Event(*event),
+                tuple.clone(),
+                sem.event_post(data, *event, 0),
+            ));
+        }
+        out
+    }
+
+    fn sub_outcomes(
+        &self,
+        callees: &[ProcessId],
+        data: &Bdd,
+        target: StateId,
+        otherwise: Option<StateId>,
+        push: &mut dyn FnMut(bool, StateId, Bdd),
+    ) {
+        let input = data.and(&self.requires(callees));
+        if input.is_false() {
+            return;
+        }
+        let sub = self.explore(callees, &input);
+        push(false, target, sub.success.clone());
+        if let Some(otherwise) = otherwise {
+            push(true, otherwise, sub.failure.clone());
+        }
+    }
+
+    /// For `on` and `do`: the data and parameters (depth 0) with which the step completes.
+    pub fn enabled_with_params(&self, transition: &Transition) -> Option<Bdd> {
+        let sem = self.sem;
+        let dom = &sem.dom;
+        let (action, when, performers) = match transition {
+            Transition::On { action, when, .. } => (
+                action.node,
+                when,
+                self.channels(transition)
+                    .into_iter()
+                    .map(Performer::Channel)
+                    .collect::<Vec<_>>(),
+            ),
+            Transition::Do { action, when, .. } => (action.node, when, vec![Performer::System]),
+            _ => return None,
+        };
+        let completes = performers.iter().fold(dom.vars.mk_false(), |acc, p| {
+            acc.or(&sem.completes(action, *p, 0))
+        });
+        let guard = when
+            .as_ref()
+            .map_or_else(|| dom.vars.mk_true(), |w| dom.cond(w, &[(action, 0)]));
+        Some(completes.and(&guard))
+    }
+
+    fn run(&self, components: &[ProcessId], init: &Bdd) -> Exploration {
+        let model = self.sem.model();
+        self.memo.count.set(self.memo.count.get() + 1);
+        let start: Tuple = components
+            .iter()
+            .map(|p| model.process(*p).start.node)
+            .collect();
+        let mut reached: BTreeMap<Tuple, Bdd> = BTreeMap::new();
+        let mut frontier: BTreeMap<Tuple, Bdd> = BTreeMap::new();
+        let mut cut_short = self.memo.count.get() > MAX_EXPLORATIONS;
+        if !init.is_false() && !cut_short {
+            reached.insert(start.clone(), init.clone());
+            frontier.insert(start, init.clone());
+        }
+        let mut layers = vec![frontier.clone()];
+        while !frontier.is_empty() {
+            let mut next: BTreeMap<Tuple, Bdd> = BTreeMap::new();
+            for (tuple, data) in &frontier {
+                if self.outcome(components, tuple).is_some() {
+                    continue;
+                }
+                for (_, target, image) in self.successors(components, tuple, data) {
+                    let known = reached.get(&target);
+                    let new = match known {
+                        Some(k) => image.and_not(k),
+                        None => image,
+                    };
+                    if new.is_false() {
+                        continue;
+                    }
+                    let merged = reached
+                        .get(&target)
+                        .map_or_else(|| new.clone(), |k| k.or(&new));
+                    reached.insert(target.clone(), merged);
+                    let entry = next
+                        .entry(target)
+                        .or_insert_with(|| self.sem.dom.vars.mk_false());
+                    *entry = entry.or(&new);
+                }
+            }
+            if reached.len() > MAX_TUPLES {
+                cut_short = true;
+                break;
+            }
+            layers.push(next.clone());
+            frontier = next;
+        }
+        layers.retain(|l| !l.is_empty());
+        let mut success = self.sem.dom.vars.mk_false();
+        let mut failure = self.sem.dom.vars.mk_false();
+        for (tuple, data) in &reached {
+            match self.outcome(components, tuple) {
+                Some(FinalKind::Success) => success = success.or(data),
+                Some(FinalKind::Failure) => failure = failure.or(data),
+                None => {}
+            }
+        }
+        if cut_short {
+            self.memo.cut_short.set(true);
+        }
+        Exploration {
+            components: components.to_vec(),
+            init: init.clone(),
+            reached,
+            layers,
+            success,
+            failure,
+            cut_short,
+        }
+    }
+
+    /// The data from which one move leads into `target` (over fields, parameters quantified).
+    pub fn pre(&self, exploration: &Exploration, tuple: &Tuple, mv: Move, target: &Bdd) -> Bdd {
+        let sem = self.sem;
+        let dom = &sem.dom;
+        match mv {
+            Move::Event(event) => sem.event_pre(target, event, 0),
+            Move::Transition {
+                component,
+                transition,
+                failure,
+            } => {
+                let model = sem.model();
+                let process = model.process(exploration.components[component]);
+                let t = &process.state(tuple[component]).transitions[transition].node;
+                match t {
+                    Transition::On { action, .. } | Transition::Do { action, .. } => {
+                        let enabled = self
+                            .enabled_with_params(t)
+                            .unwrap_or_else(|| dom.vars.mk_false());
+                        enabled
+                            .and(&sem.pre(target, action.node, 0))
+                            .exists(&dom.param_vars(action.node, 0))
+                    }
+                    Transition::Await { event, .. } => {
+                        let enabled = self.enabled(t).unwrap_or_else(|| dom.vars.mk_false());
+                        enabled.and(&sem.event_pre(target, event.node, 0))
+                    }
+                    Transition::After { .. } => target.clone(),
+                    Transition::Call {
+                        process: callee, ..
+                    } => self.sub_pre(
+                        &[callee.node],
+                        exploration.reached.get(tuple),
+                        failure,
+                        target,
+                    ),
+                    Transition::All { processes, .. } => {
+                        let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
+                        self.sub_pre(&callees, exploration.reached.get(tuple), failure, target)
+                    }
+                    Transition::Handoff { .. } => dom.vars.mk_false(),
+                }
+            }
+        }
+    }
+
+    /// The caller's data (within `at`) from which the sub-processes end in success, or, when
+    /// `or_failure`, in failure.
+    pub fn sub_can_end(&self, callees: &[ProcessId], at: &Bdd, or_failure: bool) -> Bdd {
+        let all = self.sem.dom.vars.mk_true();
+        let success = self.sub_pre(callees, Some(at), false, &all);
+        if or_failure {
+            success.or(&self.sub_pre(callees, Some(at), true, &all))
+        } else {
+            success
+        }
+    }
+
+    /// Whether the sub-processes can end in failure from some of the data `at`.
+    pub fn sub_can_fail(&self, callees: &[ProcessId], at: &Bdd) -> Bdd {
+        let input = at.and(&self.requires(callees));
+        if input.is_false() {
+            return input;
+        }
+        self.explore(callees, &input).failure.clone()
+    }
+
+    /// The caller's data from which the sub-processes end (in success, or in failure) with
+    /// data in `target`.
+    fn sub_pre(&self, callees: &[ProcessId], at: Option<&Bdd>, failure: bool, target: &Bdd) -> Bdd {
+        let dom = &self.sem.dom;
+        let Some(at) = at else {
+            return dom.vars.mk_false();
+        };
+        let key = (callees.to_vec(), at.clone(), failure, target.clone());
+        if let Some(known) = self.memo.sub_pre.borrow().get(&key) {
+            return known.clone();
+        }
+        let input = at.and(&self.requires(callees));
+        let sub = self.explore(callees, &input);
+        let goal = |tuple: &Tuple| {
+            let kind = self.outcome(callees, tuple)?;
+            (kind
+                == if failure {
+                    FinalKind::Failure
+                } else {
+                    FinalKind::Success
+                })
+            .then(|| target.clone())
+        };
+        let back = self.backward(&sub, &goal);
+        let start: Tuple = callees
+            .iter()
+            .map(|p| self.sem.model().process(*p).start.node)
+            .collect();
+        let result = back
+            .get(&start)
+            .cloned()
+            .unwrap_or_else(|| dom.vars.mk_false())
+            .and(&input);
+        self.memo.sub_pre.borrow_mut().insert(key, result.clone());
+        result
+    }
+
+    /// For each reached tuple, the reached data from which some path leads into `goal`
+    /// (the data `goal` gives for a tuple, if any).
+    pub fn backward(
+        &self,
+        exploration: &Exploration,
+        goal: &dyn Fn(&Tuple) -> Option<Bdd>,
+    ) -> BTreeMap<Tuple, Bdd> {
+        let dom = &self.sem.dom;
+        let mut back: BTreeMap<Tuple, Bdd> = BTreeMap::new();
+        for (tuple, data) in &exploration.reached {
+            if let Some(g) = goal(tuple) {
+                let set = data.and(&g);
+                if !set.is_false() {
+                    back.insert(tuple.clone(), set);
+                }
+            }
+        }
+        // The moves of every reached, non-outcome tuple, computed once.
+        let mut moves: Vec<(Tuple, Move, Tuple)> = Vec::new();
+        for (tuple, data) in &exploration.reached {
+            if self.outcome(&exploration.components, tuple).is_some() {
+                continue;
+            }
+            for (mv, target, _) in self.successors(&exploration.components, tuple, data) {
+                if exploration.reached.contains_key(&target) {
+                    moves.push((tuple.clone(), mv, target));
+                }
+            }
+        }
+        loop {
+            let mut changed = false;
+            for (from, mv, to) in &moves {
+                let Some(target) = back.get(to).cloned() else {
+                    continue;
+                };
+                let Some(reached) = exploration.reached.get(from) else {
+                    continue;
+                };
+                let pre = self.pre(exploration, from, *mv, &target).and(reached);
+                let known = back
+                    .get(from)
+                    .cloned()
+                    .unwrap_or_else(|| dom.vars.mk_false());
+                let new = pre.and_not(&known);
+                if !new.is_false() {
+                    back.insert(from.clone(), known.or(&new));
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        back
+    }
+}

@@ -1,0 +1,492 @@
+//! Shared engines the checks ask, computed once per policy: the data domain, the semantics of
+//! actions, the exploration of every process, and witnesses.
+//!
+//! Checks never build their own graphs or solvers: they read [`Analysis`] ("which data reach
+//! this state?", "can this transition fire here?") and ask it for witnesses.
+
+pub mod domain;
+pub mod explore;
+pub mod semantics;
+
+use crate::diagnostic::{Binding, Step, StepKind, Witness};
+use crate::model::{ActionId, EventId, FieldId, Model, ProcessId, StateId, Transition};
+use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation};
+use explore::{Exploration, Explorer, Memo, Move, Tuple};
+use semantics::{Performer, Semantics};
+use std::collections::{BTreeSet, HashSet};
+use std::rc::Rc;
+
+/// What the exploration found about one process, over every context it runs in (started on
+/// its own, or called).
+#[derive(Debug, Default)]
+pub struct ProcessFacts {
+    /// The data that reach each state (empty BDD: unreachable).
+    pub reach: Vec<Bdd>,
+    /// The explorations of this process on its own (its own start, and each call context).
+    pub contexts: Vec<Rc<Exploration>>,
+}
+
+/// The analysis of one policy.
+pub struct Analysis<'m> {
+    /// The semantics (and data domain) everything is computed with.
+    pub sem: Semantics<'m>,
+    /// Events that can arrive: external ones and internal ones some action emits.
+    pub available: BTreeSet<EventId>,
+    /// Actions that complete somewhere (transitions and triggers).
+    pub ran: BTreeSet<ActionId>,
+    /// Internal and external events emitted by some action that completes.
+    pub emitted: BTreeSet<EventId>,
+    /// Some budget was hit: the verdicts below are incomplete.
+    pub cut_short: bool,
+    /// Per process, by `ProcessId`.
+    pub facts: Vec<ProcessFacts>,
+    memo: Memo,
+}
+
+impl<'m> Analysis<'m> {
+    /// Analyses `model`: explores every process that customers can start (and every internal
+    /// process no one calls), with sub-processes explored in the contexts they are called in.
+    pub fn new(model: &'m Model) -> Result<Analysis<'m>, domain::TooLarge> {
+        let sem = Semantics::new(model)?;
+        let external: BTreeSet<EventId> = (0..model.events.len())
+            .map(|i| EventId(i as u32))
+            .filter(|e| model.event(*e).external)
+            .collect();
+        let called: HashSet<ProcessId> = model
+            .processes
+            .iter()
+            .flat_map(|p| p.states.iter().flat_map(|s| s.transitions.iter()))
+            .flat_map(|t| match &t.node {
+                Transition::Call { process, .. } => vec![process.node],
+                Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let roots: Vec<ProcessId> = (0..model.processes.len())
+            .map(|i| ProcessId(i as u32))
+            .filter(|p| !model.process(*p).entry.is_empty() || !called.contains(p))
+            .collect();
+
+        // Internal events can arrive once some action that runs emits them: explore until
+        // the set of available events stops growing.
+        let mut available = external.clone();
+        let (memo, log, cut_short) = loop {
+            sem.take_log();
+            let memo = Memo::default();
+            let explorer = Explorer::new(&sem, available.clone(), &memo);
+            for root in &roots {
+                let init = sem.invariant.and(&process_requires(&sem, *root));
+                explorer.explore(&[*root], &init);
+            }
+            let log = sem.take_log();
+            let next: BTreeSet<EventId> =
+                external.iter().chain(log.emitted.iter()).copied().collect();
+            if next == available {
+                let cut_short = explorer.cut_short() || log.cut_short;
+                let explorations = explorer.explorations();
+                drop(explorer);
+                break ((memo, explorations), log, cut_short);
+            }
+            available = next;
+        };
+
+        let mut facts: Vec<ProcessFacts> = model
+            .processes
+            .iter()
+            .map(|p| ProcessFacts {
+                reach: vec![sem.dom.vars.mk_false(); p.states.len()],
+                contexts: Vec::new(),
+            })
+            .collect();
+        let (memo, explorations) = memo;
+        for exploration in &explorations {
+            for (tuple, data) in &exploration.reached {
+                for (process, state) in exploration.components.iter().zip(tuple) {
+                    let reach = &mut facts[process.index()].reach[state.index()];
+                    *reach = reach.or(data);
+                }
+            }
+            if exploration.components.len() == 1 {
+                facts[exploration.components[0].index()]
+                    .contexts
+                    .push(Rc::clone(exploration));
+            }
+        }
+        Ok(Analysis {
+            sem,
+            available,
+            ran: log.ran,
+            emitted: log.emitted,
+            cut_short,
+            facts,
+            memo,
+        })
+    }
+
+    /// The model analysed.
+    pub fn model(&self) -> &'m Model {
+        self.sem.model()
+    }
+
+    /// An explorer with this analysis's available events, sharing its memo of sub-process
+    /// runs with every other query.
+    pub fn explorer(&self) -> Explorer<'_, 'm> {
+        Explorer::new(&self.sem, self.available.clone(), &self.memo)
+    }
+
+    /// The data that reach `state` of `process`.
+    pub fn reach(&self, process: ProcessId, state: StateId) -> &Bdd {
+        &self.facts[process.index()].reach[state.index()]
+    }
+
+    /// Whether `state` of `process` is reached for some data.
+    pub fn is_reached(&self, process: ProcessId, state: StateId) -> bool {
+        !self.reach(process, state).is_false()
+    }
+
+    /// The data reaching `state` from which its `index`-th transition can fire (for `call`
+    /// and `all`: lead somewhere, success to the target or failure to `else`). A handoff
+    /// never fires; a timeout always can.
+    pub fn fires(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        process: ProcessId,
+        state: StateId,
+        index: usize,
+    ) -> Bdd {
+        let reach = self.reach(process, state);
+        let t = &self.model().process(process).state(state).transitions[index].node;
+        match t {
+            Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => explorer
+                .enabled(t)
+                .map_or_else(|| self.sem.dom.vars.mk_false(), |e| e.and(reach)),
+            Transition::After { .. } => reach.clone(),
+            Transition::Call {
+                process: callee,
+                otherwise,
+                ..
+            } => explorer.sub_can_end(&[callee.node], reach, otherwise.is_some()),
+            Transition::All {
+                processes,
+                otherwise,
+                ..
+            } => {
+                let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
+                explorer.sub_can_end(&callees, reach, otherwise.is_some())
+            }
+            Transition::Handoff { .. } => self.sem.dom.vars.mk_false(),
+        }
+    }
+
+    /// A concrete valuation in `set`, restricted to the field variables (parameters free).
+    pub fn pick_point(&self, set: &Bdd) -> Option<(BddValuation, Bdd)> {
+        let valuation = set.first_valuation()?;
+        let fields: Vec<(biodivine_lib_bdd::BddVariable, bool)> = (0..self.model().fields.len())
+            .flat_map(|f| self.sem.dom.field(FieldId(f as u32)).bits.iter())
+            .map(|b| (*b, valuation.value(*b)))
+            .collect();
+        let point = self
+            .sem
+            .dom
+            .vars
+            .mk_conjunctive_clause(&BddPartialValuation::from_values(&fields));
+        Some((valuation, point))
+    }
+
+    /// A minimal set of fields whose values in `valuation` alone put the data in `bad`,
+    /// given that it is in `context`: each field is dropped in turn when the others suffice.
+    pub fn explaining_fields(
+        &self,
+        valuation: &BddValuation,
+        context: &Bdd,
+        bad: &Bdd,
+    ) -> Vec<FieldId> {
+        let dom = &self.sem.dom;
+        let all: Vec<FieldId> = (0..self.model().fields.len())
+            .map(|f| FieldId(f as u32))
+            .collect();
+        let cube = |fields: &[FieldId]| {
+            let literals: Vec<(biodivine_lib_bdd::BddVariable, bool)> = fields
+                .iter()
+                .flat_map(|f| dom.field(*f).bits.iter())
+                .map(|b| (*b, valuation.value(*b)))
+                .collect();
+            dom.vars
+                .mk_conjunctive_clause(&BddPartialValuation::from_values(&literals))
+        };
+        let outside = context.and_not(bad);
+        let mut kept = all.clone();
+        for field in all {
+            let candidate: Vec<FieldId> = kept.iter().copied().filter(|f| *f != field).collect();
+            if cube(&candidate).and(&outside).is_false() {
+                kept = candidate;
+            }
+        }
+        kept
+    }
+
+    /// The fields a set of data constrains.
+    pub fn support_fields(&self, sets: &[&Bdd]) -> Vec<FieldId> {
+        let mut support = HashSet::new();
+        for set in sets {
+            support.extend(set.support_set());
+        }
+        (0..self.model().fields.len())
+            .map(|f| FieldId(f as u32))
+            .filter(|f| {
+                self.sem
+                    .dom
+                    .field(*f)
+                    .bits
+                    .iter()
+                    .any(|b| support.contains(b))
+            })
+            .collect()
+    }
+
+    /// A shortest path from the start of `process` (on its own, in any of its contexts) to
+    /// data in `bad` at `state`, with the values of the fields that matter.
+    pub fn witness(
+        &self,
+        process: ProcessId,
+        state: StateId,
+        bad: &Bdd,
+        extra_support: &[&Bdd],
+    ) -> Option<Witness> {
+        let explorer = self.explorer();
+        for context in &self.facts[process.index()].contexts {
+            let tuple = vec![state];
+            let Some(reached) = context.reached.get(&tuple) else {
+                continue;
+            };
+            if reached.and(bad).is_false() {
+                continue;
+            }
+            return self.trace(&explorer, context, &tuple, bad, extra_support);
+        }
+        None
+    }
+
+    fn trace(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        exploration: &Exploration,
+        tuple: &Tuple,
+        bad: &Bdd,
+        extra_support: &[&Bdd],
+    ) -> Option<Witness> {
+        let model = self.model();
+        let dom = &self.sem.dom;
+        let layer = exploration
+            .layers
+            .iter()
+            .position(|l| l.get(tuple).is_some_and(|d| !d.and(bad).is_false()))?;
+        let (end_valuation, mut point) =
+            self.pick_point(&exploration.layers[layer][tuple].and(bad))?;
+        let mut current = tuple.clone();
+        let mut steps: Vec<Step> = Vec::new();
+        for depth in (0..layer).rev() {
+            let mut found = None;
+            'search: for (from, data) in &exploration.layers[depth] {
+                for (mv, target, _) in explorer.successors(&exploration.components, from, data) {
+                    if target != current {
+                        continue;
+                    }
+                    let pre = explorer.pre(exploration, from, mv, &point).and(data);
+                    if let Some((_, previous)) = self.pick_point(&pre) {
+                        let step =
+                            self.describe_move(explorer, exploration, from, mv, &previous, &point);
+                        found = Some((from.clone(), previous, step));
+                        break 'search;
+                    }
+                }
+            }
+            let (from, previous, step) = found?;
+            steps.push(step);
+            current = from;
+            point = previous;
+        }
+        let components = &exploration.components;
+        let start_names: Vec<String> = components
+            .iter()
+            .zip(&current)
+            .map(|(p, s)| format!("`{}`", model.process(*p).state(*s).name))
+            .collect();
+        steps.push(Step {
+            kind: StepKind::Start,
+            text: format!(
+                "start `{}` in {}",
+                components
+                    .iter()
+                    .map(|p| model.process(*p).name.node.as_str())
+                    .collect::<Vec<_>>()
+                    .join("`, `"),
+                start_names.join(", ")
+            ),
+            span: Some(model.process(components[0]).start.span),
+        });
+        steps.reverse();
+        let _ = extra_support;
+        let fields = self.explaining_fields(&end_valuation, &exploration.reached[tuple], bad);
+        let values = dom
+            .describe_fields(&end_valuation, &fields)
+            .into_iter()
+            .map(|(name, value)| Binding { name, value })
+            .collect();
+        Some(Witness {
+            path: steps,
+            values,
+        })
+    }
+
+    /// A move in words, with the parameters and channel that take it from `before` to `after`.
+    fn describe_move(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        exploration: &Exploration,
+        from: &Tuple,
+        mv: Move,
+        before: &Bdd,
+        after: &Bdd,
+    ) -> Step {
+        let model = self.model();
+        let sem = &self.sem;
+        let (component, transition, failure) = match mv {
+            Move::Event(event) => {
+                return Step {
+                    kind: StepKind::Event,
+                    text: format!("event `{}` arrives", model.event(event).name),
+                    span: None,
+                };
+            }
+            Move::Transition {
+                component,
+                transition,
+                failure,
+            } => (component, transition, failure),
+        };
+        let process = model.process(exploration.components[component]);
+        let t = &process.state(from[component]).transitions[transition];
+        let target_name = |s: StateId| format!("`{}`", process.state(s).name);
+        let targets = t.node.targets();
+        let to = if failure {
+            targets.get(1)
+        } else {
+            targets.first()
+        };
+        let to = to.map(|s| target_name(*s)).unwrap_or_default();
+        let (kind, text) = match &t.node {
+            Transition::On { action, when, .. } => {
+                let a = action.node;
+                let guard = when
+                    .as_ref()
+                    .map_or_else(|| sem.dom.vars.mk_true(), |w| sem.dom.cond(w, &[(a, 0)]));
+                let reaching = before.and(&guard).and(&sem.pre(after, a, 0));
+                let channel = explorer.channels(&t.node).into_iter().find(|c| {
+                    !reaching
+                        .and(&sem.completes(a, Performer::Channel(*c), 0))
+                        .is_false()
+                });
+                let chosen = channel.map_or_else(
+                    || reaching.clone(),
+                    |c| reaching.and(&sem.completes(a, Performer::Channel(c), 0)),
+                );
+                let via = channel
+                    .map(|c| format!(" via `{}`", model.channel(c).name))
+                    .unwrap_or_default();
+                (
+                    StepKind::Perform,
+                    format!("{}{via} -> {to}", self.call_text(a, &chosen)),
+                )
+            }
+            Transition::Do { action, when, .. } => {
+                let a = action.node;
+                let guard = when
+                    .as_ref()
+                    .map_or_else(|| sem.dom.vars.mk_true(), |w| sem.dom.cond(w, &[(a, 0)]));
+                let chosen = before
+                    .and(&guard)
+                    .and(&sem.completes(a, Performer::System, 0))
+                    .and(&sem.pre(after, a, 0));
+                (
+                    StepKind::System,
+                    format!("the system does {} -> {to}", self.call_text(a, &chosen)),
+                )
+            }
+            Transition::Await { event, .. } => (
+                StepKind::Event,
+                format!("`{}` arrives -> {to}", model.event(event.node).name),
+            ),
+            Transition::After { duration, .. } => (
+                StepKind::Timeout,
+                format!("after {} -> {to}", duration.node),
+            ),
+            Transition::Call {
+                process: callee, ..
+            } => (
+                StepKind::Call,
+                format!(
+                    "`{}` {} -> {to}",
+                    model.process(callee.node).name,
+                    if failure { "fails" } else { "succeeds" }
+                ),
+            ),
+            Transition::All { processes, .. } => (
+                StepKind::Call,
+                format!(
+                    "all of {} {} -> {to}",
+                    processes
+                        .iter()
+                        .map(|p| format!("`{}`", model.process(p.node).name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if failure { "fail" } else { "succeed" }
+                ),
+            ),
+            Transition::Handoff { .. } => (StepKind::Handoff, String::new()),
+        };
+        Step {
+            kind,
+            text,
+            span: Some(t.span),
+        }
+    }
+
+    /// `action(p = v, ...)` with parameter values from some valuation of `set`.
+    fn call_text(&self, action: ActionId, set: &Bdd) -> String {
+        let model = self.model();
+        let params = &model.action(action).params;
+        if params.is_empty() {
+            return format!("`{}`", model.action(action).name);
+        }
+        let Some(valuation) = set.first_valuation() else {
+            return format!("`{}`", model.action(action).name);
+        };
+        let values: Vec<String> = params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let slot = self.sem.dom.param(action, i as u32, 0);
+                format!(
+                    "{} = {}",
+                    p.name,
+                    self.sem
+                        .dom
+                        .display(slot.kind, self.sem.dom.read(&slot, &valuation))
+                )
+            })
+            .collect();
+        format!("`{}({})`", model.action(action).name, values.join(", "))
+    }
+}
+
+/// A process's `requires`, all together.
+pub fn process_requires(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
+    sem.model()
+        .process(process)
+        .requires
+        .iter()
+        .fold(sem.dom.vars.mk_true(), |acc, r| {
+            acc.and(&sem.dom.cond(r, &[]))
+        })
+}

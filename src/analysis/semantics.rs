@@ -1,0 +1,335 @@
+//! What firing an action does to the data (LANGUAGE.md, "What firing a transition means"),
+//! on sets of valuations: forward images for exploration, preimages for "can still reach"
+//! questions and for walking witnesses back to `start`.
+//!
+//! For an action `A` run on channel `C` (or as the system) with parameters `p` in data `v`:
+//! 1. the caller checks the transition's guard;
+//! 2. no forbid of `A` that applies to `C` holds in `v` (as the system, only forbids without
+//!    `via` apply);
+//! 3. `A`'s `requires` hold in `v` with `p`;
+//! 4. the effects give `v'`; if an invariant fails in `v'`, the action is rejected and nothing
+//!    changes (for a transition: it does not fire);
+//! 5. the triggers on `A` whose `when` holds in `v'` run, in rule order, each through 2–5 as
+//!    the system with freely chosen parameters (a rejected triggered action changes nothing);
+//!    then each event `A` emits is delivered, running the triggers on it the same way.
+//!
+//! Cascades are followed [`MAX_CASCADE`] deep; deeper ones are recorded as cut short.
+
+use super::domain::{Domain, Frame, MAX_CASCADE};
+use crate::model::{ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term};
+use biodivine_lib_bdd::{Bdd, BddVariable};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+
+/// Who performs an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Performer {
+    /// A customer or agent on a channel.
+    Channel(ChannelId),
+    /// The system (`do` steps and triggers).
+    System,
+}
+
+/// What happened while computing images: the actions that ran and the events emitted.
+#[derive(Clone, Debug, Default)]
+pub struct Log {
+    /// Actions that completed for some data.
+    pub ran: BTreeSet<ActionId>,
+    /// Events emitted by actions that completed.
+    pub emitted: BTreeSet<EventId>,
+    /// A trigger cascade went deeper than [`MAX_CASCADE`].
+    pub cut_short: bool,
+}
+
+/// The semantics of one policy's actions over its data domain.
+pub struct Semantics<'m> {
+    /// The data encoding.
+    pub dom: Domain<'m>,
+    /// All invariants, over the fields.
+    pub invariant: Bdd,
+    completes: RefCell<HashMap<(ActionId, Performer, usize), Bdd>>,
+    log: RefCell<Log>,
+}
+
+impl<'m> Semantics<'m> {
+    /// Builds the semantics of `model`, or says why its data cannot be encoded.
+    pub fn new(model: &'m Model) -> Result<Self, super::domain::TooLarge> {
+        let dom = Domain::new(model)?;
+        let mut invariant = dom.valid.clone();
+        for rule in &model.index.invariants {
+            if let RuleKind::Invariant(cond) = &model.rule(*rule).kind.node {
+                invariant = invariant.and(&dom.cond(cond, &[]));
+            }
+        }
+        Ok(Semantics {
+            dom,
+            invariant,
+            completes: RefCell::new(HashMap::new()),
+            log: RefCell::new(Log::default()),
+        })
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'m Model {
+        self.dom.model()
+    }
+
+    /// Takes the log of what ran since the last call.
+    pub fn take_log(&self) -> Log {
+        std::mem::take(&mut *self.log.borrow_mut())
+    }
+
+    /// The data in which some forbid of `action` applying to `performer` holds.
+    pub fn forbidden(&self, action: ActionId, performer: Performer, depth: usize) -> Bdd {
+        let model = self.model();
+        let mut forbidden = self.dom.vars.mk_false();
+        for rule in &model.index.forbids_by_action[action.index()] {
+            let RuleKind::Forbid { via, when, .. } = &model.rule(*rule).kind.node else {
+                continue;
+            };
+            let applies = match (via, performer) {
+                (None, _) => true,
+                (Some(channels), Performer::Channel(c)) => channels.iter().any(|ch| ch.node == c),
+                (Some(_), Performer::System) => false,
+            };
+            if applies {
+                let cond = when.as_ref().map_or_else(
+                    || self.dom.vars.mk_true(),
+                    |w| self.dom.cond(w, &[(action, depth)]),
+                );
+                forbidden = forbidden.or(&cond);
+            }
+        }
+        forbidden
+    }
+
+    /// `action`'s `requires`, with its parameters at `depth`.
+    pub fn requires(&self, action: ActionId, depth: usize) -> Bdd {
+        let frames = [(action, depth)];
+        self.model()
+            .action(action)
+            .requires
+            .iter()
+            .fold(self.dom.vars.mk_true(), |acc, r| {
+                acc.and(&self.dom.cond(r, &frames))
+            })
+    }
+
+    /// The data and parameters (at `depth`) for which `action` completes when `performer`
+    /// runs it: not forbidden, `requires` hold, parameters valid, invariants hold afterwards.
+    pub fn completes(&self, action: ActionId, performer: Performer, depth: usize) -> Bdd {
+        let key = (action, performer, depth);
+        if let Some(cached) = self.completes.borrow().get(&key) {
+            return cached.clone();
+        }
+        let admissible = self
+            .dom
+            .params_valid(action, depth)
+            .and(&self.requires(action, depth))
+            .and_not(&self.forbidden(action, performer, depth));
+        let result = admissible.and(&self.effects_pre(&self.invariant, action, depth));
+        self.completes.borrow_mut().insert(key, result.clone());
+        result
+    }
+
+    /// The value an effect assigns, as a constraint `target == value`, reading fields that
+    /// the same action assigns from their shadows.
+    fn assign(&self, action: ActionId, depth: usize, effect: &Effect, assigned: &[FieldId]) -> Bdd {
+        let target = self.dom.field(effect.field.node);
+        let frames: [Frame; 1] = [(action, depth)];
+        match &effect.value.node {
+            Term::Field(source) if assigned.contains(source) => match self.dom.shadow(*source) {
+                Some(shadow) => self.dom.eq_slots(target, shadow),
+                None => self.dom.vars.mk_false(),
+            },
+            Term::Value(value) => match self.dom.index_of(target.kind, value) {
+                Some(index) => self.dom.eq_const(target, index),
+                None => self.dom.vars.mk_false(),
+            },
+            term => match self.dom.term_slot(term, &frames) {
+                Some(source) => self.dom.eq_slots(target, &source),
+                None => self.dom.vars.mk_false(),
+            },
+        }
+    }
+
+    /// Shadow copies (`shadow == field`) for fields this action both reads and assigns, and
+    /// the shadow variables to quantify away afterwards.
+    fn shadow_copies(&self, action: ActionId, assigned: &[FieldId]) -> (Bdd, Vec<BddVariable>) {
+        let mut copy = self.dom.vars.mk_true();
+        let mut vars = Vec::new();
+        for effect in &self.model().action(action).effects {
+            if let Term::Field(source) = effect.value.node {
+                if assigned.contains(&source) {
+                    if let Some(shadow) = self.dom.shadow(source) {
+                        copy = copy.and(&self.dom.eq_slots(shadow, self.dom.field(source)));
+                        vars.extend(shadow.bits.iter().copied());
+                    }
+                }
+            }
+        }
+        (copy, vars)
+    }
+
+    fn assigned(&self, action: ActionId) -> (Vec<FieldId>, Vec<BddVariable>) {
+        let fields: Vec<_> = self
+            .model()
+            .action(action)
+            .effects
+            .iter()
+            .map(|e| e.field.node)
+            .collect();
+        let bits = fields
+            .iter()
+            .flat_map(|f| self.dom.field(*f).bits.iter().copied())
+            .collect();
+        (fields, bits)
+    }
+
+    /// The data after `action`'s effects, from `set` (fields and its parameters at `depth`).
+    pub fn effects_image(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
+        let (assigned, bits) = self.assigned(action);
+        if assigned.is_empty() {
+            return set.clone();
+        }
+        let (copy, shadow_vars) = self.shadow_copies(action, &assigned);
+        let mut result = set.and(&copy).exists(&bits);
+        for effect in &self.model().action(action).effects {
+            result = result.and(&self.assign(action, depth, effect, &assigned));
+        }
+        result.exists(&shadow_vars)
+    }
+
+    /// The data (and parameters at `depth`) from which `action`'s effects lead into `target`.
+    pub fn effects_pre(&self, target: &Bdd, action: ActionId, depth: usize) -> Bdd {
+        let (assigned, bits) = self.assigned(action);
+        if assigned.is_empty() {
+            return target.clone();
+        }
+        let (copy, shadow_vars) = self.shadow_copies(action, &assigned);
+        let mut result = target.clone();
+        for effect in &self.model().action(action).effects {
+            result = result.and(&self.assign(action, depth, effect, &assigned));
+        }
+        result.exists(&bits).and(&copy).exists(&shadow_vars)
+    }
+
+    fn trigger_when(&self, rule: RuleId, frames: &[Frame]) -> Bdd {
+        match &self.model().rule(rule).kind.node {
+            RuleKind::Trigger { when: Some(w), .. } => self.dom.cond(w, frames),
+            _ => self.dom.vars.mk_true(),
+        }
+    }
+
+    fn trigger_then(&self, rule: RuleId) -> Option<ActionId> {
+        match &self.model().rule(rule).kind.node {
+            RuleKind::Trigger { then, .. } => Some(then.node),
+            _ => None,
+        }
+    }
+
+    /// The data after `action` completes from `set` (which must lie within
+    /// [`Self::completes`]): effects, triggers, events. The action's parameters are
+    /// quantified away.
+    pub fn post(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
+        if set.is_false() {
+            return set.clone();
+        }
+        self.log.borrow_mut().ran.insert(action);
+        let model = self.model();
+        let mut data = self.effects_image(set, action, depth);
+        for rule in &model.index.triggers_by_action[action.index()] {
+            let when = self.trigger_when(*rule, &[(action, depth)]);
+            if let Some(then) = self.trigger_then(*rule) {
+                data =
+                    data.and_not(&when)
+                        .or(&self.triggered_post(&data.and(&when), then, depth + 1));
+            }
+        }
+        for event in &model.action(action).emits {
+            self.log.borrow_mut().emitted.insert(event.node);
+            data = self.event_post(&data, event.node, depth + 1);
+        }
+        data.exists(&self.dom.param_vars(action, depth))
+    }
+
+    /// The data after `event` is delivered: the triggers on it run at `depth`.
+    pub fn event_post(&self, set: &Bdd, event: EventId, depth: usize) -> Bdd {
+        let mut data = set.clone();
+        for rule in &self.model().index.triggers_by_event[event.index()] {
+            let when = self.trigger_when(*rule, &[]);
+            if let Some(then) = self.trigger_then(*rule) {
+                data = data
+                    .and_not(&when)
+                    .or(&self.triggered_post(&data.and(&when), then, depth));
+            }
+        }
+        data
+    }
+
+    /// A triggered action: it completes (for some parameters) or is rejected and changes
+    /// nothing.
+    fn triggered_post(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
+        if set.is_false() {
+            return set.clone();
+        }
+        if depth > MAX_CASCADE {
+            self.log.borrow_mut().cut_short = true;
+            return set.clone();
+        }
+        let valid = self.dom.params_valid(action, depth);
+        let completes = self.completes(action, Performer::System, depth);
+        let params = self.dom.param_vars(action, depth);
+        let applied = self.post(&set.and(&completes), action, depth);
+        let rejected = set.and(&valid).and_not(&completes).exists(&params);
+        applied.or(&rejected)
+    }
+
+    /// The data and parameters (at `depth`) from which `action`, once it completes, leads
+    /// into `target`.
+    pub fn pre(&self, target: &Bdd, action: ActionId, depth: usize) -> Bdd {
+        let model = self.model();
+        let mut data = target.clone();
+        for event in model.action(action).emits.iter().rev() {
+            data = self.event_pre(&data, event.node, depth + 1);
+        }
+        for rule in model.index.triggers_by_action[action.index()].iter().rev() {
+            let when = self.trigger_when(*rule, &[(action, depth)]);
+            if let Some(then) = self.trigger_then(*rule) {
+                data =
+                    data.and_not(&when)
+                        .or(&when.and(&self.triggered_pre(&data, then, depth + 1)));
+            }
+        }
+        self.effects_pre(&data, action, depth)
+    }
+
+    /// The data from which delivering `event` leads into `target`.
+    pub fn event_pre(&self, target: &Bdd, event: EventId, depth: usize) -> Bdd {
+        let mut data = target.clone();
+        for rule in self.model().index.triggers_by_event[event.index()]
+            .iter()
+            .rev()
+        {
+            let when = self.trigger_when(*rule, &[]);
+            if let Some(then) = self.trigger_then(*rule) {
+                data = data
+                    .and_not(&when)
+                    .or(&when.and(&self.triggered_pre(&data, then, depth)));
+            }
+        }
+        data
+    }
+
+    fn triggered_pre(&self, target: &Bdd, action: ActionId, depth: usize) -> Bdd {
+        if depth > MAX_CASCADE {
+            return target.clone();
+        }
+        let valid = self.dom.params_valid(action, depth);
+        let completes = self.completes(action, Performer::System, depth);
+        let params = self.dom.param_vars(action, depth);
+        let applied = completes.and(&self.pre(target, action, depth));
+        let rejected = valid.and_not(&completes).and(target);
+        applied.or(&rejected).exists(&params)
+    }
+}
