@@ -216,6 +216,38 @@ pub static REGISTRY: &[Check] = &[
         meta: &super::unhandled_failure::UNHANDLED_FAILURE,
         run: Some(super::unhandled_failure::check),
     },
+    Check {
+        meta: &super::channel_cannot_perform::CHANNEL_CANNOT_PERFORM,
+        run: Some(super::channel_cannot_perform::check),
+    },
+    Check {
+        meta: &super::entry_channel_stranded::ENTRY_CHANNEL_STRANDED,
+        run: Some(super::entry_channel_stranded::check),
+    },
+    Check {
+        meta: &super::entry_channel_cannot_complete::ENTRY_CHANNEL_CANNOT_COMPLETE,
+        run: Some(super::entry_channel_cannot_complete::check),
+    },
+    Check {
+        meta: &super::handoff_loses_context::HANDOFF_LOSES_CONTEXT,
+        run: Some(super::handoff_loses_context::check),
+    },
+    Check {
+        meta: &super::sla_unreachable::SLA_UNREACHABLE,
+        run: Some(super::sla_unreachable::check),
+    },
+    Check {
+        meta: &super::handoff_dead_end::HANDOFF_DEAD_END,
+        run: Some(super::handoff_dead_end::check),
+    },
+    Check {
+        meta: &super::handoff_loop::HANDOFF_LOOP,
+        run: Some(super::handoff_loop::check),
+    },
+    Check {
+        meta: &super::unused_capability::UNUSED_CAPABILITY,
+        run: Some(super::unused_capability::check),
+    },
 ];
 
 /// Finds a check by code (`E002`, case-insensitive) or by name (`unknown-name`).

@@ -5,5 +5,6 @@ mod bad_input;
 mod cli;
 mod fixtures;
 mod registry;
+mod stories;
 mod support;
 mod yaml;

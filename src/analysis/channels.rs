@@ -1,0 +1,327 @@
+//! The channel view: for each process, the product of its states and the channel the
+//! customer is currently on.
+//!
+//! Edges, from (state, channel):
+//! - a `handoff` of the state from that channel: to (state, new channel), costing the new
+//!   channel's `replies within` (contacting a channel costs its response time);
+//! - an `on` transition the current channel can perform, for some reachable data: to
+//!   (target, same channel);
+//! - `do`, `await`, `after`, `call`, `all` transitions that can fire for some reachable data:
+//!   to (target, same channel); a timeout costs its duration, a sub-process its own fastest
+//!   success.
+//!
+//! Entering on an entry channel costs that channel's `replies within`.
+
+use super::Analysis;
+use super::explore::Explorer;
+use super::semantics::Performer;
+use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
+use crate::source::Span;
+use crate::syntax::ast::FinalKind;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+/// A node of the channel view.
+pub type Node = (StateId, ChannelId);
+
+/// An edge of the channel view.
+#[derive(Clone, Debug)]
+pub struct Edge {
+    /// Where it leads.
+    pub to: Node,
+    /// Minutes it costs.
+    pub minutes: u64,
+    /// The step in words.
+    pub text: String,
+    /// The transition that takes it.
+    pub span: Span,
+    /// Whether it is a handoff.
+    pub handoff: bool,
+}
+
+/// A path through the channel view, with its total time.
+#[derive(Clone, Debug)]
+pub struct Path {
+    /// Where it starts.
+    pub start: Node,
+    /// The edges taken.
+    pub edges: Vec<Edge>,
+    /// Total minutes, entry included.
+    pub minutes: u64,
+}
+
+/// The channel view of one policy.
+pub struct ChannelView<'a, 'm> {
+    analysis: &'a Analysis<'m>,
+    explorer: Explorer<'a, 'm>,
+    fastest_callee: std::cell::RefCell<HashMap<ProcessId, Option<u64>>>,
+}
+
+impl<'a, 'm> ChannelView<'a, 'm> {
+    /// The channel view over an analysis.
+    pub fn new(analysis: &'a Analysis<'m>) -> Self {
+        ChannelView {
+            analysis,
+            explorer: analysis.explorer(),
+            fastest_callee: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The explorer the view asks.
+    pub fn explorer(&self) -> &Explorer<'a, 'm> {
+        &self.explorer
+    }
+
+    /// Whether a customer on `channel` can perform some `on` transition of `state` for some
+    /// reachable data.
+    pub fn can_act(&self, process: ProcessId, state: StateId, channel: ChannelId) -> bool {
+        let model = self.analysis.model();
+        let reach = self.analysis.reach(process, state);
+        model
+            .process(process)
+            .state(state)
+            .transitions
+            .iter()
+            .any(|t| match &t.node {
+                Transition::On { action, when, .. } => {
+                    self.explorer.channels(&t.node).contains(&channel) && {
+                        let sem = &self.analysis.sem;
+                        let guard = when.as_ref().map_or_else(
+                            || sem.dom.vars.mk_true(),
+                            |w| sem.dom.cond(w, &[(action.node, 0)]),
+                        );
+                        !reach
+                            .and(&guard)
+                            .and(&sem.completes(action.node, Performer::Channel(channel), 0))
+                            .is_false()
+                    }
+                }
+                _ => false,
+            })
+    }
+
+    /// The channels a `handoff` of `state` sends a customer on `channel` to.
+    pub fn handoffs(
+        &self,
+        process: ProcessId,
+        state: StateId,
+        channel: ChannelId,
+    ) -> Vec<(ChannelId, Span)> {
+        let model = self.analysis.model();
+        model
+            .process(process)
+            .state(state)
+            .transitions
+            .iter()
+            .filter_map(|t| match &t.node {
+                Transition::Handoff { from, to } if from.iter().any(|c| c.node == channel) => {
+                    Some((to.node, t.span))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn replies(&self, channel: ChannelId) -> u64 {
+        self.analysis
+            .model()
+            .channel(channel)
+            .replies_within
+            .as_ref()
+            .map_or(0, |d| d.node.minutes())
+    }
+
+    /// The edges out of a node.
+    pub fn edges(&self, process: ProcessId, (state, channel): Node) -> Vec<Edge> {
+        let model = self.analysis.model();
+        let p = model.process(process);
+        let s = p.state(state);
+        if s.is_final() || !self.analysis.is_reached(process, state) {
+            return Vec::new();
+        }
+        let mut edges = Vec::new();
+        for (index, t) in s.transitions.iter().enumerate() {
+            let name = |id: StateId| format!("`{}`", p.state(id).name);
+            match &t.node {
+                Transition::Handoff { from, to } => {
+                    if from.iter().any(|c| c.node == channel) {
+                        edges.push(Edge {
+                            to: (state, to.node),
+                            minutes: self.replies(to.node),
+                            text: format!(
+                                "`{}` hands off to `{}`",
+                                model.channel(channel).name,
+                                model.channel(to.node).name
+                            ),
+                            span: t.span,
+                            handoff: true,
+                        });
+                    }
+                }
+                Transition::On { action, target, .. } => {
+                    if self.explorer.channels(&t.node).contains(&channel)
+                        && self.on_fires(process, state, index, channel)
+                    {
+                        edges.push(Edge {
+                            to: (target.node, channel),
+                            minutes: 0,
+                            text: format!(
+                                "`{}` via `{}` -> {}",
+                                model.action(action.node).name,
+                                model.channel(channel).name,
+                                name(target.node)
+                            ),
+                            span: t.span,
+                            handoff: false,
+                        });
+                    }
+                }
+                other => {
+                    if self
+                        .analysis
+                        .fires(&self.explorer, process, state, index)
+                        .is_false()
+                    {
+                        continue;
+                    }
+                    let (minutes, text, targets) = match other {
+                        Transition::After { duration, target } => (
+                            duration.node.minutes(),
+                            format!("after {}", duration.node),
+                            vec![target.node],
+                        ),
+                        Transition::Do { action, target, .. } => (
+                            0,
+                            format!("the system does `{}`", model.action(action.node).name),
+                            vec![target.node],
+                        ),
+                        Transition::Await { event, target, .. } => (
+                            0,
+                            format!("`{}` arrives", model.event(event.node).name),
+                            vec![target.node],
+                        ),
+                        Transition::Call {
+                            process: callee,
+                            target,
+                            ..
+                        } => (
+                            self.fastest_success_of(callee.node).unwrap_or(0),
+                            format!("`{}` succeeds", model.process(callee.node).name),
+                            vec![target.node],
+                        ),
+                        Transition::All {
+                            processes, target, ..
+                        } => (
+                            processes
+                                .iter()
+                                .filter_map(|c| self.fastest_success_of(c.node))
+                                .max()
+                                .unwrap_or(0),
+                            "the parallel processes succeed".to_owned(),
+                            vec![target.node],
+                        ),
+                        _ => continue,
+                    };
+                    for target in targets {
+                        edges.push(Edge {
+                            to: (target, channel),
+                            minutes,
+                            text: format!("{text} -> {}", name(target)),
+                            span: t.span,
+                            handoff: false,
+                        });
+                    }
+                }
+            }
+        }
+        edges
+    }
+
+    fn on_fires(
+        &self,
+        process: ProcessId,
+        state: StateId,
+        index: usize,
+        channel: ChannelId,
+    ) -> bool {
+        let sem = &self.analysis.sem;
+        let t = &self
+            .analysis
+            .model()
+            .process(process)
+            .state(state)
+            .transitions[index]
+            .node;
+        let Transition::On { action, when, .. } = t else {
+            return false;
+        };
+        let guard = when.as_ref().map_or_else(
+            || sem.dom.vars.mk_true(),
+            |w| sem.dom.cond(w, &[(action.node, 0)]),
+        );
+        !self
+            .analysis
+            .reach(process, state)
+            .and(&guard)
+            .and(&sem.completes(action.node, Performer::Channel(channel), 0))
+            .is_false()
+    }
+
+    /// The fastest path from `start` entered on `entry` to a success `final`, if any.
+    pub fn fastest_success(&self, process: ProcessId, entry: ChannelId) -> Option<Path> {
+        let model = self.analysis.model();
+        let p = model.process(process);
+        let start = (p.start.node, entry);
+        let mut best: BTreeMap<Node, (u64, Option<(Node, Edge)>)> = BTreeMap::new();
+        let mut queue = BinaryHeap::new();
+        best.insert(start, (self.replies(entry), None));
+        queue.push(Reverse((self.replies(entry), start)));
+        while let Some(Reverse((cost, node))) = queue.pop() {
+            if best.get(&node).is_some_and(|(c, _)| *c < cost) {
+                continue;
+            }
+            if p.state(node.0).kind == StateKind::Final(FinalKind::Success) {
+                let mut edges = Vec::new();
+                let mut at = node;
+                while let Some((_, Some((previous, edge)))) = best.get(&at).cloned() {
+                    edges.push(edge);
+                    at = previous;
+                }
+                edges.reverse();
+                return Some(Path {
+                    start,
+                    edges,
+                    minutes: cost,
+                });
+            }
+            for edge in self.edges(process, node) {
+                let next = cost.saturating_add(edge.minutes);
+                if best.get(&edge.to).is_none_or(|(c, _)| next < *c) {
+                    best.insert(edge.to, (next, Some((node, edge.clone()))));
+                    queue.push(Reverse((next, edge.to)));
+                }
+            }
+        }
+        None
+    }
+
+    /// The fastest success of a sub-process (timeouts only: it runs with no channel).
+    fn fastest_success_of(&self, process: ProcessId) -> Option<u64> {
+        if let Some(known) = self.fastest_callee.borrow().get(&process) {
+            return *known;
+        }
+        self.fastest_callee.borrow_mut().insert(process, None);
+        let model = self.analysis.model();
+        // Any channel will do: a sub-process's own `on` steps are performed where it runs;
+        // use the first channel that can make progress, or none.
+        let result = (0..model.channels.len())
+            .map(|c| ChannelId(c as u32))
+            .filter_map(|c| {
+                self.fastest_success(process, c)
+                    .map(|p| p.minutes - self.replies(c))
+            })
+            .min();
+        self.fastest_callee.borrow_mut().insert(process, result);
+        result
+    }
+}

@@ -1,0 +1,84 @@
+//! The five stories of the spec's STORIES.md, as `policies/telecom` models them: each finding
+//! the story lists is reported, in the file of that story; the fixed policies report nothing.
+
+use super::support::{check_paths, root};
+use std::path::PathBuf;
+
+fn telecom() -> omnilint::lint::Report {
+    let dir = root().join("policies/telecom");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "omni"))
+        .map(|p| p.strip_prefix(root()).unwrap().to_path_buf())
+        .collect();
+    files.sort();
+    let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
+    check_paths(&paths)
+}
+
+fn found(report: &omnilint::lint::Report, file: &str, code: &str) -> bool {
+    report
+        .diagnostics
+        .iter()
+        .any(|d| d.code() == code && report.sources.get(d.span.file).name.ends_with(file))
+}
+
+#[test]
+fn each_story_is_caught() {
+    let report = telecom();
+    let expected = [
+        // 1. The line transfer that never finishes.
+        ("line_move.omni", "D104"),
+        ("line_move.omni", "D106"),
+        ("line_move.omni", "D105"),
+        ("line_move.omni", "C202"),
+        // 2. The boiler service booked by email.
+        ("boiler_service.omni", "C205"),
+        ("boiler_service.omni", "C204"),
+        // 3. The billing address that cannot differ.
+        ("billing_address.omni", "C201"),
+        ("billing_address.omni", "D107"),
+        // 4. The multi-SIM: the promise made on Twitter.
+        ("multisim.omni", "C204"),
+        // 5. Nobody shares the CRM.
+        ("cable.omni", "C204"),
+        ("cable.omni", "C206"),
+        ("cable.omni", "C207"),
+    ];
+    for (file, code) in expected {
+        assert!(
+            found(&report, file, code),
+            "{code} is not reported in {file}"
+        );
+    }
+}
+
+#[test]
+fn the_witnesses_name_the_data_of_the_stories() {
+    let report = telecom();
+    let billing = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code() == "D107" && d.message.contains("back_office"))
+        .expect("story 3's stuck customers");
+    let witness = billing.witness.as_ref().unwrap();
+    let values: Vec<(&str, &str)> = witness
+        .values
+        .iter()
+        .map(|b| (b.name.as_str(), b.value.as_str()))
+        .collect();
+    assert_eq!(values.len(), 2, "only the two addresses matter: {values:?}");
+    assert_eq!(values[0].0, "customer.installation_address");
+    assert_eq!(values[1].0, "customer.new_billing_address");
+    assert_ne!(
+        values[0].1, values[1].1,
+        "the new address differs from the installation address"
+    );
+    assert!(witness.path.iter().any(|s| s.text.contains("via `store`")));
+}
+
+#[test]
+fn the_full_telecom_report() {
+    insta::assert_snapshot!(omnilint::render::human(&telecom(), false));
+}
