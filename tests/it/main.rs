@@ -1,9 +1,11 @@
 //! Integration tests: one binary (fast to link), one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod agreement;
 mod bad_input;
 mod cli;
 mod fixtures;
+mod reference;
 mod registry;
 mod stories;
 mod support;
