@@ -73,6 +73,8 @@ type SubPreKey = (Vec<ProcessId>, Bdd, bool, Bdd);
 pub struct Memo {
     runs: RefCell<HashMap<Vec<ProcessId>, Vec<Rc<Exploration>>>>,
     sub_pre: RefCell<HashMap<SubPreKey, Bdd>>,
+    /// A transition (by address: the model outlives every explorer) -> where it completes.
+    enabled: RefCell<HashMap<usize, Bdd>>,
     count: Cell<usize>,
     /// Some exploration was cut short.
     pub cut_short: Cell<bool>,
@@ -316,6 +318,16 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     /// For `on` and `do`: the data and parameters (depth 0) with which the step completes.
     pub fn enabled_with_params(&self, transition: &Transition) -> Option<Bdd> {
+        let key = std::ptr::from_ref(transition) as usize;
+        if let Some(known) = self.memo.enabled.borrow().get(&key) {
+            return Some(known.clone());
+        }
+        let result = self.compute_enabled_with_params(transition)?;
+        self.memo.enabled.borrow_mut().insert(key, result.clone());
+        Some(result)
+    }
+
+    fn compute_enabled_with_params(&self, transition: &Transition) -> Option<Bdd> {
         let sem = self.sem;
         let dom = &sem.dom;
         let (action, when, performers) = match transition {
@@ -514,8 +526,43 @@ impl<'s, 'm> Explorer<'s, 'm> {
         result
     }
 
+    /// The moves out of a tuple and the tuples they lead to, read off the process structure
+    /// (no images computed): every transition of every component, and every event with
+    /// triggers (which leaves the tuple as it is).
+    pub fn structural_moves(&self, components: &[ProcessId], tuple: &Tuple) -> Vec<(Move, Tuple)> {
+        let model = self.sem.model();
+        let mut out = Vec::new();
+        for (component, (process, state)) in components.iter().zip(tuple).enumerate() {
+            let state = model.process(*process).state(*state);
+            if state.is_final() {
+                continue;
+            }
+            for (index, t) in state.transitions.iter().enumerate() {
+                let targets = t.node.targets();
+                for (k, target) in targets.iter().enumerate() {
+                    let mut next = tuple.clone();
+                    next[component] = *target;
+                    out.push((
+                        Move::Transition {
+                            component,
+                            transition: index,
+                            failure: k == 1,
+                        },
+                        next,
+                    ));
+                }
+            }
+        }
+        for event in &self.available {
+            if !model.index.triggers_by_event[event.index()].is_empty() {
+                out.push((Move::Event(*event), tuple.clone()));
+            }
+        }
+        out
+    }
+
     /// For each reached tuple, the reached data from which some path leads into `goal`
-    /// (the data `goal` gives for a tuple, if any).
+    /// (the data `goal` gives for a tuple, if any). A worklist fixpoint over the moves.
     pub fn backward(
         &self,
         exploration: &Exploration,
@@ -531,24 +578,24 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 }
             }
         }
-        // The moves of every reached, non-outcome tuple, computed once.
-        let mut moves: Vec<(Tuple, Move, Tuple)> = Vec::new();
-        for (tuple, data) in &exploration.reached {
+        // Moves into each tuple, from reached, non-outcome tuples.
+        let mut into: BTreeMap<Tuple, Vec<(Tuple, Move)>> = BTreeMap::new();
+        for tuple in exploration.reached.keys() {
             if self.outcome(&exploration.components, tuple).is_some() {
                 continue;
             }
-            for (mv, target, _) in self.successors(&exploration.components, tuple, data) {
+            for (mv, target) in self.structural_moves(&exploration.components, tuple) {
                 if exploration.reached.contains_key(&target) {
-                    moves.push((tuple.clone(), mv, target));
+                    into.entry(target).or_default().push((tuple.clone(), mv));
                 }
             }
         }
-        loop {
-            let mut changed = false;
-            for (from, mv, to) in &moves {
-                let Some(target) = back.get(to).cloned() else {
-                    continue;
-                };
+        let mut work: Vec<Tuple> = back.keys().cloned().collect();
+        while let Some(to) = work.pop() {
+            let Some(target) = back.get(&to).cloned() else {
+                continue;
+            };
+            for (from, mv) in into.get(&to).map(Vec::as_slice).unwrap_or_default() {
                 let Some(reached) = exploration.reached.get(from) else {
                     continue;
                 };
@@ -560,11 +607,8 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 let new = pre.and_not(&known);
                 if !new.is_false() {
                     back.insert(from.clone(), known.or(&new));
-                    changed = true;
+                    work.push(from.clone());
                 }
-            }
-            if !changed {
-                break;
             }
         }
         back

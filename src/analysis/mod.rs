@@ -42,6 +42,7 @@ pub struct Analysis<'m> {
     /// Per process, by `ProcessId`.
     pub facts: Vec<ProcessFacts>,
     memo: Memo,
+    fires: std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId, usize), Bdd>>,
 }
 
 impl<'m> Analysis<'m> {
@@ -121,6 +122,7 @@ impl<'m> Analysis<'m> {
             cut_short,
             facts,
             memo,
+            fires: std::cell::RefCell::new(std::collections::HashMap::new()),
         })
     }
 
@@ -149,6 +151,22 @@ impl<'m> Analysis<'m> {
     /// and `all`: lead somewhere, success to the target or failure to `else`). A handoff
     /// never fires; a timeout always can.
     pub fn fires(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        process: ProcessId,
+        state: StateId,
+        index: usize,
+    ) -> Bdd {
+        let key = (process, state, index);
+        if let Some(known) = self.fires.borrow().get(&key) {
+            return known.clone();
+        }
+        let result = self.compute_fires(explorer, process, state, index);
+        self.fires.borrow_mut().insert(key, result.clone());
+        result
+    }
+
+    fn compute_fires(
         &self,
         explorer: &Explorer<'_, 'm>,
         process: ProcessId,

@@ -38,7 +38,7 @@ declare_check! {
     };
 }
 
-/// Reports the first trap state of every process, with the path into it.
+/// Reports the first trap state of every process started on its own, with the path into it.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.analysis.cut_short {
         return;
@@ -46,8 +46,23 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let explorer = cx.analysis.explorer();
     for (i, process) in cx.model.processes.iter().enumerate() {
         let id = ProcessId(i as u32);
+        // Moving forever without finishing needs a cycle of states: skip acyclic processes.
+        if !has_cycle(process) {
+            continue;
+        }
         let mut found: Option<(usize, StateId, biodivine_lib_bdd::Bdd)> = None;
-        for context in &cx.analysis.facts[id.index()].contexts {
+        // Only where the process runs on its own: a trap inside a sub-process shows in its
+        // caller as a call that never completes (a dead end or stuck customers there).
+        let own_start = cx
+            .analysis
+            .sem
+            .invariant
+            .and(&crate::analysis::process_requires(&cx.analysis.sem, id));
+        for context in cx.analysis.facts[id.index()]
+            .contexts
+            .iter()
+            .filter(|c| c.init == own_start)
+        {
             // Data that can reach a final, or a point where nothing can happen (reported as a
             // dead end or stuck customers): what remains can only go round forever.
             let goal = |tuple: &Vec<StateId>| {
@@ -101,4 +116,19 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+}
+
+/// Whether some state can lead back to itself through the process's transitions.
+fn has_cycle(process: &crate::model::Process) -> bool {
+    use petgraph::graph::DiGraph;
+    let mut graph: DiGraph<(), ()> = DiGraph::new();
+    let nodes: Vec<_> = process.states.iter().map(|_| graph.add_node(())).collect();
+    for (i, state) in process.states.iter().enumerate() {
+        for t in &state.transitions {
+            for target in t.node.targets() {
+                graph.add_edge(nodes[i], nodes[target.index()], ());
+            }
+        }
+    }
+    petgraph::algo::is_cyclic_directed(&graph)
 }

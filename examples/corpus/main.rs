@@ -1,0 +1,35 @@
+//! Writes a generated policy repository for benchmarks:
+//!
+//! ```sh
+//! cargo run --release --example corpus -- 1000 target/corpus-1000
+//! target/release/omnilint check target/corpus-1000
+//! ```
+
+mod generate;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(count), Some(dir)) = (
+        args.first().and_then(|n| n.parse::<usize>().ok()),
+        args.get(1),
+    ) else {
+        eprintln!("usage: corpus PROCESSES DIR [SEED]");
+        return ExitCode::from(2);
+    };
+    let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(7);
+    let root = std::path::Path::new(dir);
+    for (path, text) in generate::corpus(count, seed) {
+        let file = root.join(path);
+        let written = file
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&file, text));
+        if let Err(e) = written {
+            eprintln!("corpus: cannot write {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
