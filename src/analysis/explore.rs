@@ -63,6 +63,8 @@ pub struct Exploration {
     pub failure: Bdd,
     /// The exploration hit a budget and is incomplete.
     pub cut_short: bool,
+    /// The order this exploration was started in, for a stable listing.
+    pub serial: usize,
 }
 
 /// (callees, caller data, failure?, target): a question about how sub-processes end.
@@ -71,7 +73,7 @@ type SubPreKey = (Vec<ProcessId>, Bdd, bool, Bdd);
 /// What explorations remember between queries: sub-process runs and their preimages.
 #[derive(Default)]
 pub struct Memo {
-    runs: RefCell<HashMap<Vec<ProcessId>, Vec<Rc<Exploration>>>>,
+    runs: RefCell<HashMap<(Vec<ProcessId>, Bdd), Rc<Exploration>>>,
     sub_pre: RefCell<HashMap<SubPreKey, Bdd>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
     enabled: RefCell<HashMap<usize, Bdd>>,
@@ -107,11 +109,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// Every exploration made so far, in a stable order.
     pub fn explorations(&self) -> Vec<Rc<Exploration>> {
         let memo = self.memo.runs.borrow();
-        let mut keys: Vec<&Vec<ProcessId>> = memo.keys().collect();
-        keys.sort();
-        keys.into_iter()
-            .flat_map(|k| memo[k].iter().cloned())
-            .collect()
+        let mut all: Vec<&Rc<Exploration>> = memo.values().collect();
+        // A stable order: by components, then by the order they were explored.
+        all.sort_by_key(|e| (e.components.clone(), e.serial));
+        all.into_iter().cloned().collect()
     }
 
     /// The channels an `on` transition can be performed on: its `via` (or every channel),
@@ -168,22 +169,15 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     /// Explores `components` from `init` (memoised on both).
     pub fn explore(&self, components: &[ProcessId], init: &Bdd) -> Rc<Exploration> {
-        if let Some(found) = self
-            .memo
-            .runs
-            .borrow()
-            .get(components)
-            .and_then(|list| list.iter().find(|e| &e.init == init).cloned())
-        {
-            return found;
+        let key = (components.to_vec(), init.clone());
+        if let Some(found) = self.memo.runs.borrow().get(&key) {
+            return Rc::clone(found);
         }
         let exploration = Rc::new(self.run(components, init));
         self.memo
             .runs
             .borrow_mut()
-            .entry(components.to_vec())
-            .or_default()
-            .push(Rc::clone(&exploration));
+            .insert(key, Rc::clone(&exploration));
         exploration
     }
 
@@ -365,10 +359,11 @@ impl<'s, 'm> Explorer<'s, 'm> {
             reached.insert(start.clone(), init.clone());
             frontier.insert(start, init.clone());
         }
-        let mut layers = vec![frontier.clone()];
-        while !frontier.is_empty() {
+        let serial = self.memo.count.get();
+        let mut layers: Vec<BTreeMap<Tuple, Bdd>> = vec![frontier];
+        while let Some(frontier) = layers.last().filter(|l| !l.is_empty()) {
             let mut next: BTreeMap<Tuple, Bdd> = BTreeMap::new();
-            for (tuple, data) in &frontier {
+            for (tuple, data) in frontier {
                 if self.outcome(components, tuple).is_some() {
                     continue;
                 }
@@ -395,8 +390,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 cut_short = true;
                 break;
             }
-            layers.push(next.clone());
-            frontier = next;
+            layers.push(next);
         }
         layers.retain(|l| !l.is_empty());
         let mut success = self.sem.dom.vars.mk_false();
@@ -419,6 +413,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
             success,
             failure,
             cut_short,
+            serial,
         }
     }
 

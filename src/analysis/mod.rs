@@ -77,8 +77,7 @@ impl<'m> Analysis<'m> {
             let memo = Memo::default();
             let explorer = Explorer::new(&sem, available.clone(), &memo);
             for root in &roots {
-                let init = sem.invariant.and(&process_requires(&sem, *root));
-                explorer.explore(&[*root], &init);
+                explorer.explore(&[*root], &own_start(&sem, *root));
             }
             let log = sem.take_log();
             let next: BTreeSet<EventId> =
@@ -307,7 +306,7 @@ impl<'m> Analysis<'m> {
         for depth in (0..layer).rev() {
             let mut found = None;
             'search: for (from, data) in &exploration.layers[depth] {
-                for (mv, target, _) in explorer.successors(&exploration.components, from, data) {
+                for (mv, target) in explorer.structural_moves(&exploration.components, from) {
                     if target != current {
                         continue;
                     }
@@ -497,6 +496,143 @@ impl<'m> Analysis<'m> {
             .collect();
         format!("`{}({})`", model.action(action).name, values.join(", "))
     }
+}
+
+/// The data a process starts from on its own: valid, invariants, its `requires`, projected
+/// onto the fields it can read or write (its cone of influence). Fields outside the cone are
+/// never read or written while it runs, so dropping them changes no verdict and keeps the
+/// sets small.
+pub fn own_start(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
+    let full = sem
+        .dom
+        .valid
+        .and(&sem.invariant)
+        .and(&process_requires(sem, process));
+    let cone = cone_of_influence(sem.model(), process);
+    let outside: Vec<biodivine_lib_bdd::BddVariable> = (0..sem.model().fields.len())
+        .filter(|f| !cone.contains(&FieldId(*f as u32)))
+        .flat_map(|f| sem.dom.field(FieldId(f as u32)).bits.iter().copied())
+        .collect();
+    if outside.is_empty() {
+        full
+    } else {
+        full.exists(&outside)
+    }
+}
+
+/// The fields a process can read or write while it runs: in its conditions, in the actions
+/// it performs or that cascade from them (triggers, events, and the triggers of events that
+/// may arrive at any time), in its sub-processes, and in the invariants those actions can
+/// break.
+pub fn cone_of_influence(model: &Model, process: ProcessId) -> BTreeSet<FieldId> {
+    use crate::model::{Cond, RuleKind, Term, TriggerSource};
+    fn cond_fields(cond: &Cond, out: &mut BTreeSet<FieldId>) {
+        match cond {
+            Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| cond_fields(p, out)),
+            Cond::Not(inner) => cond_fields(inner, out),
+            Cond::Compare { lhs, rhs, .. } => {
+                term_field(&lhs.node, out);
+                term_field(&rhs.node, out);
+            }
+            Cond::In { term, .. } | Cond::Truth(term) => term_field(&term.node, out),
+        }
+    }
+    fn term_field(term: &Term, out: &mut BTreeSet<FieldId>) {
+        if let Term::Field(f) = term {
+            out.insert(*f);
+        }
+    }
+    let mut fields = BTreeSet::new();
+    let mut actions: BTreeSet<ActionId> = BTreeSet::new();
+    let mut processes = vec![process];
+    let mut seen = BTreeSet::new();
+    while let Some(p) = processes.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        let def = model.process(p);
+        def.requires
+            .iter()
+            .for_each(|r| cond_fields(r, &mut fields));
+        for state in &def.states {
+            for t in &state.transitions {
+                if let Some(g) = t.node.guard() {
+                    cond_fields(g, &mut fields);
+                }
+                match &t.node {
+                    Transition::On { action, .. } | Transition::Do { action, .. } => {
+                        actions.insert(action.node);
+                    }
+                    Transition::Call { process, .. } => processes.push(process.node),
+                    Transition::All { processes: ps, .. } => {
+                        processes.extend(ps.iter().map(|p| p.node))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // Events may arrive in any state: their triggers' actions run too.
+    for rule in &model.rules {
+        if let RuleKind::Trigger { on, when, then } = &rule.kind.node {
+            if matches!(on.node, TriggerSource::Event(_)) {
+                actions.insert(then.node);
+                if let Some(w) = when {
+                    cond_fields(w, &mut fields);
+                }
+            }
+        }
+    }
+    // Close over cascades: triggers on the actions, and on the events they emit.
+    let mut work: Vec<ActionId> = actions.iter().copied().collect();
+    while let Some(a) = work.pop() {
+        let mut cascade = |rule: &crate::model::Rule, fields: &mut BTreeSet<FieldId>| {
+            if let RuleKind::Trigger { when, then, .. } = &rule.kind.node {
+                if let Some(w) = when {
+                    cond_fields(w, fields);
+                }
+                if actions.insert(then.node) {
+                    work.push(then.node);
+                }
+            }
+        };
+        for r in &model.index.triggers_by_action[a.index()] {
+            cascade(model.rule(*r), &mut fields);
+        }
+        for e in &model.action(a).emits {
+            for r in &model.index.triggers_by_event[e.node.index()] {
+                cascade(model.rule(*r), &mut fields);
+            }
+        }
+    }
+    let mut written = BTreeSet::new();
+    for a in &actions {
+        let action = model.action(*a);
+        action
+            .requires
+            .iter()
+            .for_each(|r| cond_fields(r, &mut fields));
+        for effect in &action.effects {
+            fields.insert(effect.field.node);
+            written.insert(effect.field.node);
+            term_field(&effect.value.node, &mut fields);
+        }
+        for r in &model.index.forbids_by_action[a.index()] {
+            if let RuleKind::Forbid { when: Some(w), .. } = &model.rule(*r).kind.node {
+                cond_fields(w, &mut fields);
+            }
+        }
+    }
+    for r in &model.index.invariants {
+        if let RuleKind::Invariant(c) = &model.rule(*r).kind.node {
+            let mut inv = BTreeSet::new();
+            cond_fields(c, &mut inv);
+            if inv.iter().any(|f| written.contains(f)) {
+                fields.extend(inv);
+            }
+        }
+    }
+    fields
 }
 
 /// A process's `requires`, all together.

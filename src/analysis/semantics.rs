@@ -41,13 +41,26 @@ pub struct Log {
     pub cut_short: bool,
 }
 
+/// An action's effects, prepared once (see `Semantics::effects_of`).
+#[derive(Clone)]
+struct EffectsPlan {
+    none: bool,
+    bits: Vec<BddVariable>,
+    copy: Option<Bdd>,
+    shadow_vars: Vec<BddVariable>,
+    assign: Bdd,
+}
+
 /// The semantics of one policy's actions over its data domain.
 pub struct Semantics<'m> {
     /// The data encoding.
     pub dom: Domain<'m>,
-    /// All invariants, over the fields.
+    /// All invariants, over the fields (domain validity not included: see `Domain::valid`).
     pub invariant: Bdd,
+    /// Per action: the invariants that mention a field it writes, the only ones it can break.
+    breakable: Vec<Bdd>,
     completes: RefCell<HashMap<(ActionId, Performer, usize), Bdd>>,
+    effects: RefCell<HashMap<(ActionId, usize), EffectsPlan>>,
     log: RefCell<Log>,
 }
 
@@ -55,16 +68,35 @@ impl<'m> Semantics<'m> {
     /// Builds the semantics of `model`, or says why its data cannot be encoded.
     pub fn new(model: &'m Model) -> Result<Self, super::domain::TooLarge> {
         let dom = Domain::new(model)?;
-        let mut invariant = dom.valid.clone();
+        let mut invariant = dom.vars.mk_true();
+        let mut each: Vec<Bdd> = Vec::new();
         for rule in &model.index.invariants {
             if let RuleKind::Invariant(cond) = &model.rule(*rule).kind.node {
-                invariant = invariant.and(&dom.cond(cond, &[]));
+                let bdd = dom.cond(cond, &[]);
+                invariant = invariant.and(&bdd);
+                each.push(bdd);
             }
         }
+        let breakable = model
+            .actions
+            .iter()
+            .map(|action| {
+                let written: Vec<BddVariable> = action
+                    .effects
+                    .iter()
+                    .flat_map(|e| dom.field(e.field.node).bits.iter().copied())
+                    .collect();
+                each.iter()
+                    .filter(|inv| written.iter().any(|b| inv.support_set().contains(b)))
+                    .fold(dom.vars.mk_true(), |acc, inv| acc.and(inv))
+            })
+            .collect();
         Ok(Semantics {
             dom,
             invariant,
+            breakable,
             completes: RefCell::new(HashMap::new()),
+            effects: RefCell::new(HashMap::new()),
             log: RefCell::new(Log::default()),
         })
     }
@@ -127,7 +159,9 @@ impl<'m> Semantics<'m> {
             .params_valid(action, depth)
             .and(&self.requires(action, depth))
             .and_not(&self.forbidden(action, performer, depth));
-        let result = admissible.and(&self.effects_pre(&self.invariant, action, depth));
+        // Invariants that do not mention a field the action writes held before and still do.
+        let result =
+            admissible.and(&self.effects_pre(&self.breakable[action.index()], action, depth));
         self.completes.borrow_mut().insert(key, result.clone());
         result
     }
@@ -186,32 +220,65 @@ impl<'m> Semantics<'m> {
         (fields, bits)
     }
 
+    /// What `action`'s effects need, computed once per cascade depth: the assigned fields'
+    /// bits, the shadow copies (and their bits) for fields it reads while assigning, and the
+    /// constraint `field == value` of all its effects together.
+    fn effects_of(&self, action: ActionId, depth: usize) -> EffectsPlan {
+        if let Some(plan) = self.effects.borrow().get(&(action, depth)) {
+            return plan.clone();
+        }
+        let (assigned, bits) = self.assigned(action);
+        let (copy, shadow_vars) = self.shadow_copies(action, &assigned);
+        let assign = self
+            .model()
+            .action(action)
+            .effects
+            .iter()
+            .fold(self.dom.vars.mk_true(), |acc, e| {
+                acc.and(&self.assign(action, depth, e, &assigned))
+            });
+        let plan = EffectsPlan {
+            none: assigned.is_empty(),
+            bits,
+            copy: (!shadow_vars.is_empty()).then_some(copy),
+            shadow_vars,
+            assign,
+        };
+        self.effects
+            .borrow_mut()
+            .insert((action, depth), plan.clone());
+        plan
+    }
+
     /// The data after `action`'s effects, from `set` (fields and its parameters at `depth`).
     pub fn effects_image(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
-        let (assigned, bits) = self.assigned(action);
-        if assigned.is_empty() {
+        let plan = self.effects_of(action, depth);
+        if plan.none {
             return set.clone();
         }
-        let (copy, shadow_vars) = self.shadow_copies(action, &assigned);
-        let mut result = set.and(&copy).exists(&bits);
-        for effect in &self.model().action(action).effects {
-            result = result.and(&self.assign(action, depth, effect, &assigned));
+        let copied = match &plan.copy {
+            Some(copy) => set.and(copy),
+            None => set.clone(),
+        };
+        let result = copied.exists(&plan.bits).and(&plan.assign);
+        if plan.shadow_vars.is_empty() {
+            result
+        } else {
+            result.exists(&plan.shadow_vars)
         }
-        result.exists(&shadow_vars)
     }
 
     /// The data (and parameters at `depth`) from which `action`'s effects lead into `target`.
     pub fn effects_pre(&self, target: &Bdd, action: ActionId, depth: usize) -> Bdd {
-        let (assigned, bits) = self.assigned(action);
-        if assigned.is_empty() {
+        let plan = self.effects_of(action, depth);
+        if plan.none {
             return target.clone();
         }
-        let (copy, shadow_vars) = self.shadow_copies(action, &assigned);
-        let mut result = target.clone();
-        for effect in &self.model().action(action).effects {
-            result = result.and(&self.assign(action, depth, effect, &assigned));
+        let result = target.and(&plan.assign).exists(&plan.bits);
+        match &plan.copy {
+            Some(copy) => result.and(copy).exists(&plan.shadow_vars),
+            None => result,
         }
-        result.exists(&bits).and(&copy).exists(&shadow_vars)
     }
 
     fn trigger_when(&self, rule: RuleId, frames: &[Frame]) -> Bdd {
@@ -250,7 +317,12 @@ impl<'m> Semantics<'m> {
             self.log.borrow_mut().emitted.insert(event.node);
             data = self.event_post(&data, event.node, depth + 1);
         }
-        data.exists(&self.dom.param_vars(action, depth))
+        let params = self.dom.param_vars(action, depth);
+        if params.is_empty() {
+            data
+        } else {
+            data.exists(&params)
+        }
     }
 
     /// The data after `event` is delivered: the triggers on it run at `depth`.

@@ -53,11 +53,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         let mut found: Option<(usize, StateId, biodivine_lib_bdd::Bdd)> = None;
         // Only where the process runs on its own: a trap inside a sub-process shows in its
         // caller as a call that never completes (a dead end or stuck customers there).
-        let own_start = cx
-            .analysis
-            .sem
-            .invariant
-            .and(&crate::analysis::process_requires(&cx.analysis.sem, id));
+        let own_start = crate::analysis::own_start(&cx.analysis.sem, id);
         for context in cx.analysis.facts[id.index()]
             .contexts
             .iter()
