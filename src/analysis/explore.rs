@@ -26,8 +26,9 @@ pub type Tuple = Vec<StateId>;
 /// How many control tuples one exploration may reach before it is cut short.
 pub const MAX_TUPLES: usize = 20_000;
 
-/// How many explorations (sub-process contexts included) one policy may need.
-pub const MAX_EXPLORATIONS: usize = 50_000;
+/// How many explorations (sub-process contexts included) one process started on its own may
+/// need. The budget bounds the work for one process, not the size of the repository.
+pub const MAX_EXPLORATIONS: usize = 5_000;
 
 /// A step from one control tuple to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,6 +79,7 @@ pub struct Memo {
     /// A transition (by address: the model outlives every explorer) -> where it completes.
     enabled: RefCell<HashMap<usize, Bdd>>,
     count: Cell<usize>,
+    serial: Cell<usize>,
     /// Some exploration was cut short.
     pub cut_short: Cell<bool>,
 }
@@ -99,6 +101,11 @@ impl<'s, 'm> Explorer<'s, 'm> {
             available,
             memo,
         }
+    }
+
+    /// Starts the budget of a new process explored on its own.
+    pub fn begin_root(&self) {
+        self.memo.count.set(0);
     }
 
     /// Whether some exploration was cut short.
@@ -359,7 +366,8 @@ impl<'s, 'm> Explorer<'s, 'm> {
             reached.insert(start.clone(), init.clone());
             frontier.insert(start, init.clone());
         }
-        let serial = self.memo.count.get();
+        let serial = self.memo.serial.get();
+        self.memo.serial.set(serial + 1);
         let mut layers: Vec<BTreeMap<Tuple, Bdd>> = vec![frontier];
         while let Some(frontier) = layers.last().filter(|l| !l.is_empty()) {
             let mut next: BTreeMap<Tuple, Bdd> = BTreeMap::new();

@@ -77,6 +77,7 @@ impl<'m> Analysis<'m> {
             let memo = Memo::default();
             let explorer = Explorer::new(&sem, available.clone(), &memo);
             for root in &roots {
+                explorer.begin_root();
                 explorer.explore(&[*root], &own_start(&sem, *root));
             }
             let log = sem.take_log();

@@ -7,8 +7,8 @@ declare_check! {
     ///
     /// A policy whose state space is too large to explore within omnilint's budgets: more
     /// than 20,000 combinations of states in one exploration (long chains of parallel `all`
-    /// calls multiply), more than 50,000 sub-process contexts, or trigger cascades more than
-    /// 8 deep. The exploration stops there, and this finding says so; the checks that prove
+    /// calls multiply), more than 5,000 sub-process contexts for one process, or trigger
+    /// cascades more than 8 deep. The exploration stops there, and this finding says so; the checks that prove
     /// something cannot happen (unreachable states, events never emitted, processes that
     /// cannot succeed) are not reported for that policy, since they could be wrong.
     ///
