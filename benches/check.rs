@@ -28,9 +28,13 @@ fn bench_check(c: &mut Criterion) {
     for processes in [1, 10, 100] {
         let files = inputs(processes);
         group.throughput(Throughput::Elements(processes as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(processes), &files, |b, files| {
-            b.iter(|| check(black_box(files.clone())));
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(processes),
+            &files,
+            |b, files| {
+                b.iter(|| check(black_box(files.clone())));
+            },
+        );
     }
     group.finish();
 }

@@ -176,6 +176,56 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                         });
                     }
                 }
+                Transition::Call {
+                    process: callee,
+                    target,
+                    otherwise,
+                } => {
+                    let callees = [callee.node];
+                    let time = self.fastest_success_of(callee.node).unwrap_or(0);
+                    let text = format!("`{}`", model.process(callee.node).name);
+                    let texts = (format!("{text} succeeds"), format!("{text} fails"));
+                    self.call_edges(
+                        &callees,
+                        process,
+                        state,
+                        channel,
+                        t.span,
+                        time,
+                        &texts,
+                        target.node,
+                        otherwise.as_ref().map(|o| o.node),
+                        &mut edges,
+                    );
+                }
+                Transition::All {
+                    processes,
+                    target,
+                    otherwise,
+                } => {
+                    let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
+                    let time = callees
+                        .iter()
+                        .filter_map(|c| self.fastest_success_of(*c))
+                        .max()
+                        .unwrap_or(0);
+                    let texts = (
+                        "the parallel processes succeed".to_owned(),
+                        "one of the parallel processes fails".to_owned(),
+                    );
+                    self.call_edges(
+                        &callees,
+                        process,
+                        state,
+                        channel,
+                        t.span,
+                        time,
+                        &texts,
+                        target.node,
+                        otherwise.as_ref().map(|o| o.node),
+                        &mut edges,
+                    );
+                }
                 other => {
                     if self
                         .analysis
@@ -184,57 +234,75 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                     {
                         continue;
                     }
-                    let (minutes, text, targets) = match other {
+                    let (minutes, text, target) = match other {
                         Transition::After { duration, target } => (
                             duration.node.minutes(),
                             format!("after {}", duration.node),
-                            vec![target.node],
+                            target.node,
                         ),
                         Transition::Do { action, target, .. } => (
                             0,
                             format!("the system does `{}`", model.action(action.node).name),
-                            vec![target.node],
+                            target.node,
                         ),
                         Transition::Await { event, target, .. } => (
                             0,
                             format!("`{}` arrives", model.event(event.node).name),
-                            vec![target.node],
-                        ),
-                        Transition::Call {
-                            process: callee,
-                            target,
-                            ..
-                        } => (
-                            self.fastest_success_of(callee.node).unwrap_or(0),
-                            format!("`{}` succeeds", model.process(callee.node).name),
-                            vec![target.node],
-                        ),
-                        Transition::All {
-                            processes, target, ..
-                        } => (
-                            processes
-                                .iter()
-                                .filter_map(|c| self.fastest_success_of(c.node))
-                                .max()
-                                .unwrap_or(0),
-                            "the parallel processes succeed".to_owned(),
-                            vec![target.node],
+                            target.node,
                         ),
                         _ => continue,
                     };
-                    for target in targets {
-                        edges.push(Edge {
-                            to: (target, channel),
-                            minutes,
-                            text: format!("{text} -> {}", name(target)),
-                            span: t.span,
-                            handoff: false,
-                        });
-                    }
+                    edges.push(Edge {
+                        to: (target, channel),
+                        minutes,
+                        text: format!("{text} -> {}", name(target)),
+                        span: t.span,
+                        handoff: false,
+                    });
                 }
             }
         }
         edges
+    }
+
+    /// Edges of a `call`/`all`: to the target when the sub-processes can succeed from some
+    /// reachable data, to `else` when they can fail.
+    #[allow(clippy::too_many_arguments)]
+    fn call_edges(
+        &self,
+        callees: &[ProcessId],
+        process: ProcessId,
+        state: StateId,
+        channel: ChannelId,
+        span: Span,
+        minutes: u64,
+        (succeeds, fails): &(String, String),
+        target: StateId,
+        otherwise: Option<StateId>,
+        edges: &mut Vec<Edge>,
+    ) {
+        let p = self.analysis.model().process(process);
+        let reach = self.analysis.reach(process, state);
+        if !self.explorer.sub_can_end(callees, reach, false).is_false() {
+            edges.push(Edge {
+                to: (target, channel),
+                minutes,
+                text: format!("{succeeds} -> `{}`", p.state(target).name),
+                span,
+                handoff: false,
+            });
+        }
+        if let Some(otherwise) = otherwise {
+            if !self.explorer.sub_can_fail(callees, reach).is_false() {
+                edges.push(Edge {
+                    to: (otherwise, channel),
+                    minutes: 0,
+                    text: format!("{fails} -> `{}`", p.state(otherwise).name),
+                    span,
+                    handoff: false,
+                });
+            }
+        }
     }
 
     fn on_fires(

@@ -68,13 +68,16 @@ pub struct Exploration {
     pub serial: usize,
 }
 
+/// (components, initial data): one exploration.
+type RunKey = (Vec<ProcessId>, Bdd);
+
 /// (callees, caller data, failure?, target): a question about how sub-processes end.
 type SubPreKey = (Vec<ProcessId>, Bdd, bool, Bdd);
 
 /// What explorations remember between queries: sub-process runs and their preimages.
 #[derive(Default)]
 pub struct Memo {
-    runs: RefCell<HashMap<(Vec<ProcessId>, Bdd), Rc<Exploration>>>,
+    runs: RefCell<HashMap<RunKey, Rc<Exploration>>>,
     sub_pre: RefCell<HashMap<SubPreKey, Bdd>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
     enabled: RefCell<HashMap<usize, Bdd>>,

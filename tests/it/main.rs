@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod agreement;
+mod agreement_channels;
 mod bad_input;
 mod cli;
 mod fixtures;

@@ -182,24 +182,50 @@ fn transition(p: usize, targets: Vec<String>) -> BoxedStrategy<String> {
             )
         });
     let after = target.clone().prop_map(|t| format!("after 1h -> {t}"));
-    let handoff = Just("handoff c0 -> c1".to_owned());
+    let handoff = proptest::sample::select(vec![
+        "handoff c0 -> c1",
+        "handoff c1 -> c0",
+        "handoff c1 -> c2",
+        "handoff c2 -> c1",
+        "handoff c2 -> c0",
+    ])
+    .prop_map(str::to_owned);
     if p == 0 {
-        let call = (target.clone(), proptest::option::of(target)).prop_map(|(t, o)| {
+        let call = (target.clone(), proptest::option::of(target.clone())).prop_map(|(t, o)| {
             format!(
                 "call q -> {t}{}",
                 o.map(|o| format!(" else -> {o}")).unwrap_or_default()
             )
         });
-        prop_oneof![4 => on, 1 => on_param, 3 => do_, 2 => await_, 1 => after, 1 => handoff, 2 => call].boxed()
+        let all = (target.clone(), proptest::option::of(target)).prop_map(|(t, o)| {
+            format!(
+                "all q, r -> {t}{}",
+                o.map(|o| format!(" else -> {o}")).unwrap_or_default()
+            )
+        });
+        prop_oneof![4 => on, 1 => on_param, 3 => do_, 2 => await_, 1 => after, 2 => handoff, 2 => call, 1 => all].boxed()
     } else {
         prop_oneof![4 => on, 1 => on_param, 3 => do_, 2 => await_, 1 => after, 1 => handoff].boxed()
     }
 }
 
 fn process(p: usize) -> BoxedStrategy<String> {
-    let name = if p == 0 { "main" } else { "q" };
-    (2..4usize, any::<bool>(), proptest::option::of(cond(false)))
-        .prop_flat_map(move |(states, failure_final, requires)| {
+    let name = ["main", "q", "r"][p];
+    (
+        2..4usize,
+        any::<bool>(),
+        proptest::option::of(cond(false)),
+        proptest::sample::select(vec![
+            "", "sla 10m
+", "sla 20m
+", "sla 1h
+", "sla 70m
+", "sla 2h
+", "sla 4h
+",
+        ]),
+    )
+        .prop_flat_map(move |(states, failure_final, requires, sla)| {
             let mut targets: Vec<String> = (0..states).map(|s| format!("s{s}")).collect();
             targets.push("ok".into());
             if failure_final {
@@ -209,12 +235,13 @@ fn process(p: usize) -> BoxedStrategy<String> {
                 proptest::collection::vec(transition(p, targets), 0..3),
                 states,
             );
-            (Just(failure_final), Just(requires), bodies)
+            (Just(failure_final), Just(requires), Just(sla), bodies)
         })
-        .prop_map(move |(failure_final, requires, bodies)| {
+        .prop_map(move |(failure_final, requires, sla, bodies)| {
             let mut out = format!("process {name} {{\n");
             if p == 0 {
-                out.push_str("  entry c0, c1\n");
+                out.push_str("  entry c0, c1, c2\n");
+                out.push_str(&format!("  {sla}"));
             }
             if let Some(r) = requires {
                 out.push_str(&format!("  requires {r}\n"));
@@ -241,16 +268,29 @@ fn process(p: usize) -> BoxedStrategy<String> {
 pub fn policy() -> BoxedStrategy<String> {
     let caps = proptest::collection::vec(
         proptest::sample::subsequence(vec!["a0", "a1", "a2", "a3"], 0..4),
-        2,
+        3,
     );
-    (caps, action(0), action(1), action(2), action(3), rules(), process(0), process(1))
-        .prop_map(|(caps, a0, a1, a2, a3, rules, p0, p1)| {
+    let replies = proptest::collection::vec(
+        proptest::sample::select(vec![
+            "",
+            "replies within 5m; ",
+            "replies within 10m; ",
+            "replies within 1h; ",
+            "replies within 3h; ",
+        ]),
+        3,
+    );
+    let records = proptest::collection::vec(any::<bool>(), 3);
+    let processes = (process(0), process(1), process(2));
+    (caps, replies, records, action(0), action(1), action(2), action(3), rules(), processes)
+        .prop_map(|(caps, replies, records, a0, a1, a2, a3, rules, (p0, p1, p2))| {
             let mut out = String::from(
                 "policy random\nentity e {\n  b: bool\n  c: bool\n  n: int 0..2\n  k: x | y | z\n}\nexternal event ext\nevent sig\n",
             );
             for (i, can) in caps.iter().enumerate() {
                 let can = if can.is_empty() { String::new() } else { format!("can {}; ", can.join(", ")) };
-                out.push_str(&format!("channel c{i} {{ {can}records case }}\n"));
+                let record = if records[i] { "records case " } else { "" };
+                out.push_str(&format!("channel c{i} {{ {can}{}{record}}}\n", replies[i]));
             }
             for a in [a0, a1, a2, a3] {
                 out.push_str(&a);
@@ -258,6 +298,7 @@ pub fn policy() -> BoxedStrategy<String> {
             out.push_str(&rules);
             out.push_str(&p0);
             out.push_str(&p1);
+            out.push_str(&p2);
             out
         })
         .boxed()

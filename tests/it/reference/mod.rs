@@ -53,7 +53,7 @@ pub struct Reference<'m> {
     pub available: BTreeSet<EventId>,
     /// Events emitted by actions that completed.
     pub emitted: BTreeSet<EventId>,
-    memo: HashMap<(ProcessId, Valuation), (BTreeSet<Valuation>, BTreeSet<Valuation>)>,
+    memo: HashMap<(Vec<ProcessId>, Valuation), (BTreeSet<Valuation>, BTreeSet<Valuation>)>,
     /// Valuations reaching each (process, state), over all contexts.
     pub reach: BTreeMap<(ProcessId, StateId), BTreeSet<Valuation>>,
 }
@@ -99,7 +99,7 @@ impl<'m> Reference<'m> {
                     .filter(|v| r.invariants(v) && r.process_requires(pid, v))
                     .cloned()
                     .collect();
-                r.explore(pid, init);
+                r.explore(&[pid], init);
             }
             let next: BTreeSet<EventId> =
                 external.iter().chain(r.emitted.iter()).copied().collect();
@@ -352,67 +352,159 @@ impl<'m> Reference<'m> {
                 target,
                 otherwise,
             } => {
-                if self.process_requires(process.node, v) {
-                    let (success, failure) = self.sub(process.node, v);
-                    out.extend(success.into_iter().map(|r| (target.node, r)));
-                    if let Some(o) = otherwise {
-                        out.extend(failure.into_iter().map(|r| (o.node, r)));
-                    }
-                }
+                self.call(
+                    &[process.node],
+                    target.node,
+                    otherwise.as_ref().map(|o| o.node),
+                    v,
+                    &mut out,
+                );
             }
-            Transition::All { .. } | Transition::Handoff { .. } => {}
+            Transition::All {
+                processes,
+                target,
+                otherwise,
+            } => {
+                let ps: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
+                self.call(
+                    &ps,
+                    target.node,
+                    otherwise.as_ref().map(|o| o.node),
+                    v,
+                    &mut out,
+                );
+            }
+            Transition::Handoff { .. } => {}
         }
         out
     }
 
-    fn sub(&mut self, p: ProcessId, v: &Valuation) -> (BTreeSet<Valuation>, BTreeSet<Valuation>) {
-        if let Some(known) = self.memo.get(&(p, v.clone())) {
+    /// A `call` or `all` from `v`: the sub-processes run (interleaved, on shared data); all
+    /// ending in success leads to `target`, any ending in failure to `otherwise`.
+    fn call(
+        &mut self,
+        ps: &[ProcessId],
+        target: StateId,
+        otherwise: Option<StateId>,
+        v: &Valuation,
+        out: &mut Vec<(StateId, Valuation)>,
+    ) {
+        if !ps.iter().all(|p| self.process_requires(*p, v)) {
+            return;
+        }
+        let (success, failure) = self.sub(ps, v);
+        out.extend(success.into_iter().map(|r| (target, r)));
+        if let Some(o) = otherwise {
+            out.extend(failure.into_iter().map(|r| (o, r)));
+        }
+    }
+
+    fn sub(
+        &mut self,
+        ps: &[ProcessId],
+        v: &Valuation,
+    ) -> (BTreeSet<Valuation>, BTreeSet<Valuation>) {
+        if let Some(known) = self.memo.get(&(ps.to_vec(), v.clone())) {
             return known.clone();
         }
-        let outcome = self.explore(p, BTreeSet::from([v.clone()]));
-        self.memo.insert((p, v.clone()), outcome.clone());
+        let outcome = self.explore(ps, BTreeSet::from([v.clone()]));
+        self.memo.insert((ps.to_vec(), v.clone()), outcome.clone());
         outcome
     }
 
-    /// Explores `p` from `init`; returns the data at success and at failure finals.
+    /// Explores the components `ps` together from `init`; returns the data when all end in
+    /// success, and when one ends in failure.
     fn explore(
         &mut self,
-        p: ProcessId,
+        ps: &[ProcessId],
         init: BTreeSet<Valuation>,
     ) -> (BTreeSet<Valuation>, BTreeSet<Valuation>) {
         let model = self.model;
-        let process = model.process(p);
-        let mut seen: BTreeSet<(StateId, Valuation)> = BTreeSet::new();
-        let mut queue: Vec<(StateId, Valuation)> =
-            init.into_iter().map(|v| (process.start.node, v)).collect();
+        let start: Vec<StateId> = ps.iter().map(|p| model.process(*p).start.node).collect();
+        let mut seen: BTreeSet<(Vec<StateId>, Valuation)> = BTreeSet::new();
+        let mut queue: Vec<(Vec<StateId>, Valuation)> =
+            init.into_iter().map(|v| (start.clone(), v)).collect();
         let (mut success, mut failure) = (BTreeSet::new(), BTreeSet::new());
-        while let Some((s, v)) = queue.pop() {
-            if !seen.insert((s, v.clone())) {
+        while let Some((tuple, v)) = queue.pop() {
+            if !seen.insert((tuple.clone(), v.clone())) {
                 continue;
             }
-            self.reach.entry((p, s)).or_default().insert(v.clone());
-            let state = process.state(s);
-            match state.kind {
-                StateKind::Final(FinalKind::Success) => {
-                    success.insert(v);
-                    continue;
-                }
-                StateKind::Final(FinalKind::Failure) => {
-                    failure.insert(v);
-                    continue;
-                }
-                StateKind::Normal => {}
+            let kinds: Vec<StateKind> = ps
+                .iter()
+                .zip(&tuple)
+                .map(|(p, s)| model.process(*p).state(*s).kind)
+                .collect();
+            for (p, s) in ps.iter().zip(&tuple) {
+                self.reach.entry((*p, *s)).or_default().insert(v.clone());
             }
-            for t in &state.transitions {
-                queue.extend(self.step(&t.node, &v));
+            if kinds.contains(&StateKind::Final(FinalKind::Failure)) {
+                failure.insert(v);
+                continue;
+            }
+            if kinds
+                .iter()
+                .all(|k| *k == StateKind::Final(FinalKind::Success))
+            {
+                success.insert(v);
+                continue;
+            }
+            for (i, (p, s)) in ps.iter().zip(&tuple).enumerate() {
+                let state = model.process(*p).state(*s);
+                if state.is_final() {
+                    continue;
+                }
+                for t in &state.transitions {
+                    for (target, r) in self.step(&t.node, &v) {
+                        let mut next = tuple.clone();
+                        next[i] = target;
+                        queue.push((next, r));
+                    }
+                }
             }
             for event in self.available.clone() {
                 if !model.index.triggers_by_event[event.index()].is_empty() {
-                    queue.extend(self.event_post(&v, event, 0).into_iter().map(|r| (s, r)));
+                    queue.extend(
+                        self.event_post(&v, event, 0)
+                            .into_iter()
+                            .map(|r| (tuple.clone(), r)),
+                    );
                 }
             }
         }
         (success, failure)
+    }
+
+    /// Whether the sub-processes can end in success from `v`.
+    pub fn can_succeed(&mut self, ps: &[ProcessId], v: &Valuation) -> bool {
+        ps.iter().all(|p| self.process_requires(*p, v)) && !self.sub(ps, v).0.is_empty()
+    }
+
+    /// Whether the sub-processes can end in failure from `v`.
+    pub fn can_fail(&mut self, ps: &[ProcessId], v: &Valuation) -> bool {
+        ps.iter().all(|p| self.process_requires(*p, v)) && !self.sub(ps, v).1.is_empty()
+    }
+
+    /// Whether a customer on `channel` can perform some `on` transition of `state` for some
+    /// data reaching it.
+    pub fn can_act(&mut self, p: ProcessId, s: StateId, channel: ChannelId) -> bool {
+        let reach = self.reached(p, s);
+        let transitions = self.model.process(p).state(s).transitions.clone();
+        transitions.iter().any(|t| {
+            let Transition::On { action, when, .. } = &t.node else {
+                return false;
+            };
+            if !self.channels(&t.node).contains(&channel) {
+                return false;
+            }
+            let params = self.param_choices(action.node);
+            reach.iter().any(|v| {
+                params.iter().any(|pv| {
+                    let scope = vec![(action.node, pv.clone())];
+                    when.as_ref().is_none_or(|w| self.eval(w, v, &scope))
+                        && self.fire(v, action.node, Some(channel), pv, 0).is_some()
+                })
+            })
+        })
     }
 
     /// The data reaching a state.
