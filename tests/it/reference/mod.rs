@@ -17,6 +17,9 @@ pub type Valuation = Vec<Value>;
 
 const MAX_CASCADE: usize = 8;
 
+/// The data at success outcomes and at failure outcomes.
+type Outcomes = (BTreeSet<Valuation>, BTreeSet<Valuation>);
+
 /// Every value of a type (small types only).
 fn values(model: &Model, ty: Ty) -> Vec<Value> {
     match ty {
@@ -53,7 +56,7 @@ pub struct Reference<'m> {
     pub available: BTreeSet<EventId>,
     /// Events emitted by actions that completed.
     pub emitted: BTreeSet<EventId>,
-    memo: HashMap<(Vec<ProcessId>, Valuation), (BTreeSet<Valuation>, BTreeSet<Valuation>)>,
+    memo: HashMap<(Vec<ProcessId>, Valuation), Outcomes>,
     /// Valuations reaching each (process, state), over all contexts.
     pub reach: BTreeMap<(ProcessId, StateId), BTreeSet<Valuation>>,
 }
