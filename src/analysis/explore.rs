@@ -56,7 +56,8 @@ pub struct Exploration {
     pub init: Bdd,
     /// The data reached in each control tuple.
     pub reached: BTreeMap<Tuple, Bdd>,
-    /// The data first reached at each breadth-first step, by tuple.
+    /// The data first reached at each breadth-first step, by tuple; empty unless asked for
+    /// (see [`Explorer::layers`]): only witnesses need them.
     pub layers: Vec<BTreeMap<Tuple, Bdd>>,
     /// The data at success outcomes.
     pub success: Bdd,
@@ -183,7 +184,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         if let Some(found) = self.memo.runs.borrow().get(&key) {
             return Rc::clone(found);
         }
-        let exploration = Rc::new(self.run(components, init));
+        let exploration = Rc::new(self.run(components, init, false));
         self.memo
             .runs
             .borrow_mut()
@@ -355,9 +356,21 @@ impl<'s, 'm> Explorer<'s, 'm> {
         Some(completes.and(&guard))
     }
 
-    fn run(&self, components: &[ProcessId], init: &Bdd) -> Exploration {
+    /// The breadth-first layers of an exploration, recomputed (exploration is deterministic,
+    /// and its sub-process runs are memoised) when it did not keep them.
+    pub fn layers(&self, exploration: &Exploration) -> Vec<BTreeMap<Tuple, Bdd>> {
+        if !exploration.layers.is_empty() {
+            return exploration.layers.clone();
+        }
+        self.run(&exploration.components, &exploration.init, true)
+            .layers
+    }
+
+    fn run(&self, components: &[ProcessId], init: &Bdd, keep_layers: bool) -> Exploration {
         let model = self.sem.model();
-        self.memo.count.set(self.memo.count.get() + 1);
+        if !keep_layers {
+            self.memo.count.set(self.memo.count.get() + 1);
+        }
         let start: Tuple = components
             .iter()
             .map(|p| model.process(*p).start.node)
@@ -371,10 +384,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
         }
         let serial = self.memo.serial.get();
         self.memo.serial.set(serial + 1);
-        let mut layers: Vec<BTreeMap<Tuple, Bdd>> = vec![frontier];
-        while let Some(frontier) = layers.last().filter(|l| !l.is_empty()) {
+        let mut layers: Vec<BTreeMap<Tuple, Bdd>> = Vec::new();
+        while !frontier.is_empty() {
             let mut next: BTreeMap<Tuple, Bdd> = BTreeMap::new();
-            for (tuple, data) in frontier {
+            for (tuple, data) in &frontier {
                 if self.outcome(components, tuple).is_some() {
                     continue;
                 }
@@ -391,19 +404,23 @@ impl<'s, 'm> Explorer<'s, 'm> {
                         .get(&target)
                         .map_or_else(|| new.clone(), |k| k.or(&new));
                     reached.insert(target.clone(), merged);
-                    let entry = next
-                        .entry(target)
-                        .or_insert_with(|| self.sem.dom.vars.mk_false());
-                    *entry = entry.or(&new);
+                    match next.get_mut(&target) {
+                        Some(entry) => *entry = entry.or(&new),
+                        None => {
+                            next.insert(target, new);
+                        }
+                    }
                 }
+            }
+            if keep_layers {
+                layers.push(std::mem::take(&mut frontier));
             }
             if reached.len() > MAX_TUPLES {
                 cut_short = true;
                 break;
             }
-            layers.push(next);
+            frontier = next;
         }
-        layers.retain(|l| !l.is_empty());
         let mut success = self.sem.dom.vars.mk_false();
         let mut failure = self.sem.dom.vars.mk_false();
         for (tuple, data) in &reached {

@@ -296,17 +296,16 @@ impl<'m> Analysis<'m> {
     ) -> Option<Witness> {
         let model = self.model();
         let dom = &self.sem.dom;
-        let layer = exploration
-            .layers
+        let layers = explorer.layers(exploration);
+        let layer = layers
             .iter()
             .position(|l| l.get(tuple).is_some_and(|d| !d.and(bad).is_false()))?;
-        let (end_valuation, mut point) =
-            self.pick_point(&exploration.layers[layer][tuple].and(bad))?;
+        let (end_valuation, mut point) = self.pick_point(&layers[layer][tuple].and(bad))?;
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
         for depth in (0..layer).rev() {
             let mut found = None;
-            'search: for (from, data) in &exploration.layers[depth] {
+            'search: for (from, data) in &layers[depth] {
                 for (mv, target) in explorer.structural_moves(&exploration.components, from) {
                     if target != current {
                         continue;

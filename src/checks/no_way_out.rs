@@ -73,7 +73,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 Some(moving.not())
             };
             let back = explorer.backward(context, &goal);
-            for (layer_index, layer) in context.layers.iter().enumerate() {
+            for (layer_index, layer) in explorer.layers(context).iter().enumerate() {
                 for (tuple, data) in layer {
                     let state = tuple[0];
                     if process.state(state).is_final() {
