@@ -181,14 +181,11 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                     target,
                     otherwise,
                 } => {
-                    let callees = [callee.node];
                     let time = self.fastest_success_of(callee.node).unwrap_or(0);
                     let text = format!("`{}`", model.process(callee.node).name);
                     let texts = (format!("{text} succeeds"), format!("{text} fails"));
                     self.call_edges(
-                        &callees,
-                        process,
-                        state,
+                        (process, state, index),
                         channel,
                         t.span,
                         time,
@@ -214,9 +211,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                         "one of the parallel processes fails".to_owned(),
                     );
                     self.call_edges(
-                        &callees,
-                        process,
-                        state,
+                        (process, state, index),
                         channel,
                         t.span,
                         time,
@@ -270,9 +265,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
     #[allow(clippy::too_many_arguments)]
     fn call_edges(
         &self,
-        callees: &[ProcessId],
-        process: ProcessId,
-        state: StateId,
+        (process, state, index): (ProcessId, StateId, usize),
         channel: ChannelId,
         span: Span,
         minutes: u64,
@@ -282,8 +275,10 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         edges: &mut Vec<Edge>,
     ) {
         let p = self.analysis.model().process(process);
-        let reach = self.analysis.reach(process, state);
-        if !self.explorer.sub_can_end(callees, reach, false).is_false() {
+        let (can_succeed, can_fail) =
+            self.analysis
+                .call_outcomes(&self.explorer, process, state, index);
+        if can_succeed {
             edges.push(Edge {
                 to: (target, channel),
                 minutes,
@@ -293,7 +288,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
             });
         }
         if let Some(otherwise) = otherwise {
-            if !self.explorer.sub_can_fail(callees, reach).is_false() {
+            if can_fail {
                 edges.push(Edge {
                     to: (otherwise, channel),
                     minutes: 0,

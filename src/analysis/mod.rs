@@ -43,6 +43,8 @@ pub struct Analysis<'m> {
     pub facts: Vec<ProcessFacts>,
     memo: Memo,
     fires: std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId, usize), Bdd>>,
+    call_outcomes:
+        std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId, usize), (bool, bool)>>,
 }
 
 impl<'m> Analysis<'m> {
@@ -123,6 +125,7 @@ impl<'m> Analysis<'m> {
             facts,
             memo,
             fires: std::cell::RefCell::new(std::collections::HashMap::new()),
+            call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
         })
     }
 
@@ -195,6 +198,38 @@ impl<'m> Analysis<'m> {
             }
             Transition::Handoff { .. } => self.sem.dom.vars.mk_false(),
         }
+    }
+
+    /// For the `index`-th transition of `state`, a `call` or `all`: whether the sub-processes
+    /// can succeed, and whether they can fail, from some data reaching the state.
+    pub fn call_outcomes(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        process: ProcessId,
+        state: StateId,
+        index: usize,
+    ) -> (bool, bool) {
+        let key = (process, state, index);
+        if let Some(known) = self.call_outcomes.borrow().get(&key) {
+            return *known;
+        }
+        let callees: Vec<ProcessId> =
+            match &self.model().process(process).state(state).transitions[index].node {
+                Transition::Call { process, .. } => vec![process.node],
+                Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
+                _ => Vec::new(),
+            };
+        let reach = self.reach(process, state);
+        let result = if callees.is_empty() {
+            (false, false)
+        } else {
+            (
+                !explorer.sub_can_end(&callees, reach, false).is_false(),
+                !explorer.sub_can_fail(&callees, reach).is_false(),
+            )
+        };
+        self.call_outcomes.borrow_mut().insert(key, result);
+        result
     }
 
     /// A concrete valuation in `set`, restricted to the field variables (parameters free).
