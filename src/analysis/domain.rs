@@ -15,9 +15,7 @@
 //! per trigger-cascade depth (an action at depth `d` uses the pool's row `d`), so the number
 //! of BDD variables does not grow with the number of actions.
 
-use crate::model::{
-    ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, RuleKind, Term, Ty, Value,
-};
+use crate::model::{ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, Term, Ty, Value};
 use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
 use std::collections::HashMap;
 
@@ -648,45 +646,15 @@ fn visit_literals(model: &Model, f: &mut impl FnMut(Ty, &Value)) {
         Term::Param(a, i) => Some(model.action(*a).params[*i as usize].ty.node),
         Term::Value(_) => None,
     };
-    let mut conds: Vec<&Cond> = Vec::new();
     for action in &model.actions {
-        conds.extend(action.requires.iter().map(|c| &c.node));
         for effect in &action.effects {
             if let Term::Value(v) = &effect.value.node {
                 f(model.field(effect.field.node).ty.node, v);
             }
         }
     }
-    for rule in &model.rules {
-        match &rule.kind.node {
-            RuleKind::Invariant(c) => conds.push(&c.node),
-            RuleKind::Forbid { when, .. } | RuleKind::Trigger { when, .. } => {
-                conds.extend(when.iter().map(|c| &c.node))
-            }
-        }
-    }
-    for process in &model.processes {
-        conds.extend(process.requires.iter().map(|c| &c.node));
-        for never in &process.nevers {
-            if let crate::model::Never::Cond(c) = &never.node {
-                conds.push(&c.node);
-            }
-        }
-        for state in &process.states {
-            conds.extend(
-                state
-                    .transitions
-                    .iter()
-                    .filter_map(|t| t.guard())
-                    .map(|c| &c.node),
-            );
-        }
-    }
-    let mut stack = conds;
-    while let Some(cond) = stack.pop() {
-        match cond {
-            Cond::And(parts) | Cond::Or(parts) => stack.extend(parts.iter().map(|p| &p.node)),
-            Cond::Not(inner) => stack.push(&inner.node),
+    for cond in model.conditions() {
+        cond.walk(&mut |c| match c {
             Cond::Compare { lhs, rhs, .. } => match (&lhs.node, &rhs.node) {
                 (t, Term::Value(v)) | (Term::Value(v), t) => {
                     if let Some(ty) = ty_of(t) {
@@ -697,13 +665,11 @@ fn visit_literals(model: &Model, f: &mut impl FnMut(Ty, &Value)) {
             },
             Cond::In { term, values } => {
                 if let Some(ty) = ty_of(&term.node) {
-                    for v in values {
-                        f(ty, &v.node);
-                    }
+                    values.iter().for_each(|v| f(ty, &v.node));
                 }
             }
-            Cond::Truth(_) => {}
-        }
+            _ => {}
+        });
     }
 }
 
@@ -715,49 +681,14 @@ fn used_fields(model: &Model) -> Vec<bool> {
             used[f.index()] = true;
         }
     };
-    let mut conds: Vec<&Cond> = Vec::new();
     for action in &model.actions {
-        conds.extend(action.requires.iter().map(|c| &c.node));
         for effect in &action.effects {
             mark(&Term::Field(effect.field.node));
             mark(&effect.value.node);
         }
     }
-    for rule in &model.rules {
-        match &rule.kind.node {
-            RuleKind::Invariant(c) => conds.push(&c.node),
-            RuleKind::Forbid { when, .. } | RuleKind::Trigger { when, .. } => {
-                conds.extend(when.iter().map(|c| &c.node))
-            }
-        }
-    }
-    for process in &model.processes {
-        conds.extend(process.requires.iter().map(|c| &c.node));
-        for never in &process.nevers {
-            if let crate::model::Never::Cond(c) = &never.node {
-                conds.push(&c.node);
-            }
-        }
-        for state in &process.states {
-            conds.extend(
-                state
-                    .transitions
-                    .iter()
-                    .filter_map(|t| t.guard())
-                    .map(|c| &c.node),
-            );
-        }
-    }
-    while let Some(cond) = conds.pop() {
-        match cond {
-            Cond::And(parts) | Cond::Or(parts) => conds.extend(parts.iter().map(|p| &p.node)),
-            Cond::Not(inner) => conds.push(&inner.node),
-            Cond::Compare { lhs, rhs, .. } => {
-                mark(&lhs.node);
-                mark(&rhs.node);
-            }
-            Cond::In { term, .. } | Cond::Truth(term) => mark(&term.node),
-        }
+    for cond in model.conditions() {
+        cond.terms(&mut mark);
     }
     used
 }

@@ -17,6 +17,10 @@ use semantics::{Performer, Semantics};
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
+/// A cache of answers about one transition: (process, state, index in the state).
+type PerTransition<T> =
+    std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId, usize), T>>;
+
 /// What the exploration found about one process, over every context it runs in (started on
 /// its own, or called).
 #[derive(Debug, Default)]
@@ -42,9 +46,8 @@ pub struct Analysis<'m> {
     /// Per process, by `ProcessId`.
     pub facts: Vec<ProcessFacts>,
     memo: Memo,
-    fires: std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId, usize), Bdd>>,
-    call_outcomes:
-        std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId, usize), (bool, bool)>>,
+    fires: PerTransition<Bdd>,
+    call_outcomes: PerTransition<(bool, bool)>,
 }
 
 impl<'m> Analysis<'m> {
@@ -143,6 +146,21 @@ impl<'m> Analysis<'m> {
     /// The data that reach `state` of `process`.
     pub fn reach(&self, process: ProcessId, state: StateId) -> &Bdd {
         &self.facts[process.index()].reach[state.index()]
+    }
+
+    /// Every reached state of every process, in order.
+    pub fn reached_states(&self) -> impl Iterator<Item = (ProcessId, StateId)> + '_ {
+        self.model()
+            .processes
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, process)| {
+                let id = ProcessId(i as u32);
+                process
+                    .state_ids()
+                    .filter(move |s| self.is_reached(id, *s))
+                    .map(move |s| (id, s))
+            })
     }
 
     /// Whether `state` of `process` is reached for some data.
@@ -562,15 +580,7 @@ pub fn own_start(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
 pub fn cone_of_influence(model: &Model, process: ProcessId) -> BTreeSet<FieldId> {
     use crate::model::{Cond, RuleKind, Term, TriggerSource};
     fn cond_fields(cond: &Cond, out: &mut BTreeSet<FieldId>) {
-        match cond {
-            Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| cond_fields(p, out)),
-            Cond::Not(inner) => cond_fields(inner, out),
-            Cond::Compare { lhs, rhs, .. } => {
-                term_field(&lhs.node, out);
-                term_field(&rhs.node, out);
-            }
-            Cond::In { term, .. } | Cond::Truth(term) => term_field(&term.node, out),
-        }
+        cond.terms(&mut |t| term_field(t, out));
     }
     fn term_field(term: &Term, out: &mut BTreeSet<FieldId>) {
         if let Term::Field(f) = term {

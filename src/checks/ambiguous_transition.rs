@@ -2,7 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, Transition};
+use crate::model::Transition;
 
 declare_check! {
     /// ## What it finds
@@ -40,35 +40,30 @@ declare_check! {
 /// Reports every pair of overlapping transitions with the same trigger.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let explorer = cx.analysis.explorer();
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
-        for state_id in process.state_ids() {
-            if !cx.analysis.is_reached(id, state_id) {
-                continue;
-            }
-            let state = process.state(state_id);
-            let reach = cx.analysis.reach(id, state_id);
-            for (a, first) in state.transitions.iter().enumerate() {
-                for second in &state.transitions[a + 1..] {
-                    let Some(overlap) = overlap(&explorer, &first.node, &second.node) else {
-                        continue;
-                    };
-                    let both = overlap.and(reach);
-                    if both.is_false() {
-                        continue;
-                    }
-                    let mut d = Diagnostic::new(
-                        &AMBIGUOUS_TRANSITION,
-                        second.span,
-                        format!("this transition and an earlier one of `{}` can both fire, leading to different states", state.name),
-                    )
-                    .with_label(first.span, "this one can fire for the same data")
-                    .with_help("make their guards exclusive, or merge them");
-                    if let Some(witness) = cx.analysis.witness(id, state_id, &both, &[&overlap]) {
-                        d = d.with_witness(witness);
-                    }
-                    out.push(d);
+    for (id, state_id) in cx.analysis.reached_states() {
+        let process = cx.model.process(id);
+        let state = process.state(state_id);
+        let reach = cx.analysis.reach(id, state_id);
+        for (a, first) in state.transitions.iter().enumerate() {
+            for second in &state.transitions[a + 1..] {
+                let Some(overlap) = overlap(&explorer, &first.node, &second.node) else {
+                    continue;
+                };
+                let both = overlap.and(reach);
+                if both.is_false() {
+                    continue;
                 }
+                let mut d = Diagnostic::new(
+                    &AMBIGUOUS_TRANSITION,
+                    second.span,
+                    format!("this transition and an earlier one of `{}` can both fire, leading to different states", state.name),
+                )
+                .with_label(first.span, "this one can fire for the same data")
+                .with_help("make their guards exclusive, or merge them");
+                if let Some(witness) = cx.analysis.witness(id, state_id, &both, &[&overlap]) {
+                    d = d.with_witness(witness);
+                }
+                out.push(d);
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::{Context, declare_check};
 use crate::analysis::semantics::Performer;
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, RuleKind, Transition};
+use crate::model::{RuleKind, Transition};
 
 declare_check! {
     /// ## What it finds
@@ -46,35 +46,30 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return; // a "can never" verdict needs the whole state space
     }
     let explorer = cx.analysis.explorer();
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
-        for state_id in process.state_ids() {
-            if !cx.analysis.is_reached(id, state_id) {
+    for (id, state_id) in cx.analysis.reached_states() {
+        let process = cx.model.process(id);
+        let state = process.state(state_id);
+        let reach = cx.analysis.reach(id, state_id);
+        for (index, t) in state.transitions.iter().enumerate() {
+            if matches!(
+                t.node,
+                Transition::Handoff { .. } | Transition::After { .. }
+            ) {
                 continue;
             }
-            let state = process.state(state_id);
-            let reach = cx.analysis.reach(id, state_id);
-            for (index, t) in state.transitions.iter().enumerate() {
-                if matches!(
-                    t.node,
-                    Transition::Handoff { .. } | Transition::After { .. }
-                ) {
-                    continue;
-                }
-                if !cx.analysis.fires(&explorer, id, state_id, index).is_false() {
-                    continue;
-                }
-                let (message, notes, labels) = reason(cx, &explorer, reach, &t.node);
-                let mut d = Diagnostic::new(&DEAD_TRANSITION, t.span, message)
-                    .with_help("relax what blocks it, or remove the transition");
-                for note in notes {
-                    d = d.with_note(note);
-                }
-                for (span, label) in labels {
-                    d = d.with_label(span, label);
-                }
-                out.push(d);
+            if !cx.analysis.fires(&explorer, id, state_id, index).is_false() {
+                continue;
             }
+            let (message, notes, labels) = reason(cx, &explorer, reach, &t.node);
+            let mut d = Diagnostic::new(&DEAD_TRANSITION, t.span, message)
+                .with_help("relax what blocks it, or remove the transition");
+            for note in notes {
+                d = d.with_note(note);
+            }
+            for (span, label) in labels {
+                d = d.with_label(span, label);
+            }
+            out.push(d);
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::{Context, declare_check};
 use crate::analysis::channels::ChannelView;
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, Transition};
+use crate::model::Transition;
 
 declare_check! {
     /// ## What it finds
@@ -38,33 +38,28 @@ declare_check! {
 /// Reports every handoff whose target channel can do nothing there.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = ChannelView::new(cx.analysis);
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
-        for state_id in process.state_ids() {
-            if !cx.analysis.is_reached(id, state_id) {
+    for (id, state_id) in cx.analysis.reached_states() {
+        let process = cx.model.process(id);
+        let state = process.state(state_id);
+        for t in &state.transitions {
+            let Transition::Handoff { to, .. } = &t.node else {
+                continue;
+            };
+            if view.can_act(id, state_id, to.node)
+                || !view.handoffs(id, state_id, to.node).is_empty()
+            {
                 continue;
             }
-            let state = process.state(state_id);
-            for t in &state.transitions {
-                let Transition::Handoff { to, .. } = &t.node else {
-                    continue;
-                };
-                if view.can_act(id, state_id, to.node)
-                    || !view.handoffs(id, state_id, to.node).is_empty()
-                {
-                    continue;
-                }
-                let name = &cx.model.channel(to.node).name;
-                out.push(
-                    Diagnostic::new(
-                        &HANDOFF_DEAD_END,
-                        to.span,
-                        format!("customers handed off to `{name}` in `{}` can do nothing there", state.name),
-                    )
-                    .with_note(format!("`{name}` can perform no step of `{}` and hands off nowhere", state.name))
-                    .with_help("hand off to a channel that can take a step here, or give this one the capability"),
-                );
-            }
+            let name = &cx.model.channel(to.node).name;
+            out.push(
+                Diagnostic::new(
+                    &HANDOFF_DEAD_END,
+                    to.span,
+                    format!("customers handed off to `{name}` in `{}` can do nothing there", state.name),
+                )
+                .with_note(format!("`{name}` can perform no step of `{}` and hands off nowhere", state.name))
+                .with_help("hand off to a channel that can take a step here, or give this one the capability"),
+            );
         }
     }
 }

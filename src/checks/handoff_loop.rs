@@ -3,7 +3,7 @@
 use super::{Context, declare_check};
 use crate::analysis::channels::ChannelView;
 use crate::diagnostic::{Diagnostic, Step, StepKind, Witness};
-use crate::model::{ChannelId, ProcessId, Transition};
+use crate::model::{ChannelId, Transition};
 use crate::source::Span;
 
 declare_check! {
@@ -43,69 +43,69 @@ declare_check! {
 /// Reports every circle of handoffs among channels that cannot act, once.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = ChannelView::new(cx.analysis);
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
-        for state_id in process.state_ids() {
-            if !cx.analysis.is_reached(id, state_id) {
+    for (id, state_id) in cx.analysis.reached_states() {
+        let process = cx.model.process(id);
+        let state = process.state(state_id);
+        // Handoff edges among channels that cannot act here.
+        let mut edges: Vec<(ChannelId, ChannelId, Span)> = Vec::new();
+        for t in &state.transitions {
+            let Transition::Handoff { from, to } = &t.node else {
+                continue;
+            };
+            for f in from {
+                if !view.can_act(id, state_id, f.node) && !view.can_act(id, state_id, to.node) {
+                    edges.push((f.node, to.node, t.span));
+                }
+            }
+        }
+        let mut reported: Vec<ChannelId> = Vec::new();
+        let mut starts: Vec<ChannelId> = edges.iter().map(|e| e.0).collect();
+        starts.sort();
+        starts.dedup();
+        for start in starts {
+            if reported.contains(&start) {
                 continue;
             }
-            let state = process.state(state_id);
-            // Handoff edges among channels that cannot act here.
-            let mut edges: Vec<(ChannelId, ChannelId, Span)> = Vec::new();
-            for t in &state.transitions {
-                let Transition::Handoff { from, to } = &t.node else {
-                    continue;
-                };
-                for f in from {
-                    if !view.can_act(id, state_id, f.node) && !view.can_act(id, state_id, to.node) {
-                        edges.push((f.node, to.node, t.span));
-                    }
-                }
+            let Some(cycle) = shortest_cycle(&edges, start) else {
+                continue;
+            };
+            reported.extend(cycle.iter().map(|(c, _)| *c));
+            let names: Vec<String> = cycle
+                .iter()
+                .map(|(c, _)| format!("`{}`", cx.model.channel(*c).name))
+                .collect();
+            let mut steps = Vec::new();
+            for (k, (c, span)) in cycle.iter().enumerate() {
+                let next = cycle[(k + 1) % cycle.len()].0;
+                steps.push(Step {
+                    kind: StepKind::Handoff,
+                    text: format!(
+                        "`{}` hands off to `{}`",
+                        cx.model.channel(*c).name,
+                        cx.model.channel(next).name
+                    ),
+                    span: Some(*span),
+                });
             }
-            let mut reported: Vec<ChannelId> = Vec::new();
-            let mut starts: Vec<ChannelId> = edges.iter().map(|e| e.0).collect();
-            starts.sort();
-            starts.dedup();
-            for start in starts {
-                if reported.contains(&start) {
-                    continue;
-                }
-                let Some(cycle) = shortest_cycle(&edges, start) else {
-                    continue;
-                };
-                reported.extend(cycle.iter().map(|(c, _)| *c));
-                let names: Vec<String> = cycle
-                    .iter()
-                    .map(|(c, _)| format!("`{}`", cx.model.channel(*c).name))
-                    .collect();
-                let mut steps = Vec::new();
-                for (k, (c, span)) in cycle.iter().enumerate() {
-                    let next = cycle[(k + 1) % cycle.len()].0;
-                    steps.push(Step {
-                        kind: StepKind::Handoff,
-                        text: format!(
-                            "`{}` hands off to `{}`",
-                            cx.model.channel(*c).name,
-                            cx.model.channel(next).name
-                        ),
-                        span: Some(*span),
-                    });
-                }
-                out.push(
-                    Diagnostic::new(
-                        &HANDOFF_LOOP,
-                        cycle[0].1,
-                        format!(
-                            "in `{}`, customers are sent round {} -> {}, and none of them can act",
-                            state.name,
-                            names.join(" -> "),
-                            names[0]
-                        ),
-                    )
-                    .with_help("give one of these channels the capability to act, or hand off to one that can")
-                    .with_witness(Witness { path: steps, values: Vec::new() }),
-                );
-            }
+            out.push(
+                Diagnostic::new(
+                    &HANDOFF_LOOP,
+                    cycle[0].1,
+                    format!(
+                        "in `{}`, customers are sent round {} -> {}, and none of them can act",
+                        state.name,
+                        names.join(" -> "),
+                        names[0]
+                    ),
+                )
+                .with_help(
+                    "give one of these channels the capability to act, or hand off to one that can",
+                )
+                .with_witness(Witness {
+                    path: steps,
+                    values: Vec::new(),
+                }),
+            );
         }
     }
 }

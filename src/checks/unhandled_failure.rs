@@ -38,48 +38,41 @@ declare_check! {
 /// Reports every call that can fail without an `else`.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let explorer = cx.analysis.explorer();
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
-        for state_id in process.state_ids() {
-            if !cx.analysis.is_reached(id, state_id) {
+    for (id, state_id) in cx.analysis.reached_states() {
+        let process = cx.model.process(id);
+        let reach = cx.analysis.reach(id, state_id);
+        for t in &process.state(state_id).transitions {
+            let callees: Vec<ProcessId> = match &t.node {
+                Transition::Call {
+                    process,
+                    otherwise: None,
+                    ..
+                } => vec![process.node],
+                Transition::All {
+                    processes,
+                    otherwise: None,
+                    ..
+                } => processes.iter().map(|p| p.node).collect(),
+                _ => continue,
+            };
+            if explorer.sub_can_fail(&callees, reach).is_false() {
                 continue;
             }
-            let reach = cx.analysis.reach(id, state_id);
-            for t in &process.state(state_id).transitions {
-                let callees: Vec<ProcessId> = match &t.node {
-                    Transition::Call {
-                        process,
-                        otherwise: None,
-                        ..
-                    } => vec![process.node],
-                    Transition::All {
-                        processes,
-                        otherwise: None,
-                        ..
-                    } => processes.iter().map(|p| p.node).collect(),
-                    _ => continue,
-                };
-                if explorer.sub_can_fail(&callees, reach).is_false() {
-                    continue;
-                }
-                let names: Vec<String> = callees
-                    .iter()
-                    .map(|p| format!("`{}`", cx.model.process(*p).name))
-                    .collect();
-                out.push(
-                    Diagnostic::new(
-                        &UNHANDLED_FAILURE,
-                        t.span,
-                        format!(
-                            "{} can end in failure here, and there is no `else`",
-                            names.join(", ")
-                        ),
-                    )
-                    .with_help(
-                        "add `else -> STATE` leading to a recovery step or a failure `final`",
+            let names: Vec<String> = callees
+                .iter()
+                .map(|p| format!("`{}`", cx.model.process(*p).name))
+                .collect();
+            out.push(
+                Diagnostic::new(
+                    &UNHANDLED_FAILURE,
+                    t.span,
+                    format!(
+                        "{} can end in failure here, and there is no `else`",
+                        names.join(", ")
                     ),
-                );
-            }
+                )
+                .with_help("add `else -> STATE` leading to a recovery step or a failure `final`"),
+            );
         }
     }
 }

@@ -226,6 +226,30 @@ pub enum Cond {
     Truth(Node<Term>),
 }
 
+impl Cond {
+    /// Calls `f` on this condition and every condition inside it, parents first.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Cond)) {
+        f(self);
+        match self {
+            Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| p.node.walk(f)),
+            Cond::Not(inner) => inner.node.walk(f),
+            Cond::Compare { .. } | Cond::In { .. } | Cond::Truth(_) => {}
+        }
+    }
+
+    /// Calls `f` on every term the condition reads.
+    pub fn terms<'a>(&'a self, f: &mut impl FnMut(&'a Term)) {
+        self.walk(&mut |c| match c {
+            Cond::Compare { lhs, rhs, .. } => {
+                f(&lhs.node);
+                f(&rhs.node);
+            }
+            Cond::In { term, .. } | Cond::Truth(term) => f(&term.node),
+            Cond::And(_) | Cond::Or(_) | Cond::Not(_) => {}
+        });
+    }
+}
+
 /// A rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
@@ -505,6 +529,41 @@ impl Model {
     /// The enumeration with this id.
     pub fn enumeration(&self, id: EnumId) -> &EnumDef {
         &self.enums[id.index()]
+    }
+
+    /// Every condition written in the policy: actions' `requires`, invariants, the `when` of
+    /// forbids and triggers, processes' `requires` and `never` assertions, and guards.
+    pub fn conditions(&self) -> Vec<&Cond> {
+        let mut conds: Vec<&Cond> = Vec::new();
+        for action in &self.actions {
+            conds.extend(action.requires.iter().map(|c| &c.node));
+        }
+        for rule in &self.rules {
+            match &rule.kind.node {
+                RuleKind::Invariant(c) => conds.push(&c.node),
+                RuleKind::Forbid { when, .. } | RuleKind::Trigger { when, .. } => {
+                    conds.extend(when.iter().map(|c| &c.node))
+                }
+            }
+        }
+        for process in &self.processes {
+            conds.extend(process.requires.iter().map(|c| &c.node));
+            for never in &process.nevers {
+                if let Never::Cond(c) = &never.node {
+                    conds.push(&c.node);
+                }
+            }
+            for state in &process.states {
+                conds.extend(
+                    state
+                        .transitions
+                        .iter()
+                        .filter_map(|t| t.guard())
+                        .map(|c| &c.node),
+                );
+            }
+        }
+        conds
     }
 
     /// Finds a process by name.
