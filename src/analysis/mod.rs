@@ -48,6 +48,7 @@ pub struct Analysis<'m> {
     memo: Memo,
     fires: PerTransition<Bdd>,
     call_outcomes: PerTransition<(bool, bool)>,
+    is_root: Vec<bool>,
 }
 
 impl<'m> Analysis<'m> {
@@ -72,6 +73,9 @@ impl<'m> Analysis<'m> {
         let roots: Vec<ProcessId> = (0..model.processes.len())
             .map(|i| ProcessId(i as u32))
             .filter(|p| !model.process(*p).entry.is_empty() || !called.contains(p))
+            .collect();
+        let is_root: Vec<bool> = (0..model.processes.len())
+            .map(|i| roots.contains(&ProcessId(i as u32)))
             .collect();
 
         // Internal events can arrive once some action that runs emits them: explore until
@@ -129,6 +133,7 @@ impl<'m> Analysis<'m> {
             memo,
             fires: std::cell::RefCell::new(std::collections::HashMap::new()),
             call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
+            is_root,
         })
     }
 
@@ -146,6 +151,11 @@ impl<'m> Analysis<'m> {
     /// The data that reach `state` of `process`.
     pub fn reach(&self, process: ProcessId, state: StateId) -> &Bdd {
         &self.facts[process.index()].reach[state.index()]
+    }
+
+    /// Whether a process runs on its own: customers can start it, or no process calls it.
+    pub fn is_root(&self, process: ProcessId) -> bool {
+        self.is_root.get(process.index()).copied().unwrap_or(false)
     }
 
     /// Every reached state of every process, in order.

@@ -51,8 +51,12 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut found: Option<(usize, StateId, biodivine_lib_bdd::Bdd)> = None;
-        // Only where the process runs on its own: a trap inside a sub-process shows in its
-        // caller as a call that never completes (a dead end or stuck customers there).
+        // Only where the process runs on its own (customers start it, or no one calls it):
+        // a trap inside a sub-process shows in its caller as a call that never completes
+        // (a dead end or stuck customers there).
+        if !cx.analysis.is_root(id) {
+            continue;
+        }
         let own_start = crate::analysis::own_start(&cx.analysis.sem, id);
         for context in cx.analysis.facts[id.index()]
             .contexts

@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use std::collections::BTreeSet;
 
 const CODES: &[&str] = &[
-    "D101", "D102", "D104", "D105", "D106", "D107", "D108", "D109", "C201", "C202", "C203", "C204",
-    "C205", "C206", "C207", "C208",
+    "D101", "D102", "D103", "D104", "D105", "D106", "D107", "D108", "D109", "C201", "C202", "C203",
+    "C204", "C205", "C206", "C207", "C208",
 ];
 
 /// The D verdicts of the reference, as (code, byte offset of the span the check reports at).
@@ -213,6 +213,7 @@ fn agree(text: &str) -> Result<(), TestCaseError> {
     let mut reference = reference_verdicts(model);
     let mut r = Reference::new(model);
     reference.extend(super::agreement_channels::verdicts(model, &mut r));
+    reference.extend(super::agreement_loops::verdicts(model, &mut r));
     prop_assert_eq!(analysis, reference, "on this policy:\n{}", text);
     Ok(())
 }

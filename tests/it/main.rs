@@ -3,6 +3,7 @@
 
 mod agreement;
 mod agreement_channels;
+mod agreement_loops;
 mod bad_input;
 mod cli;
 mod fixtures;

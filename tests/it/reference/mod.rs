@@ -33,7 +33,7 @@ fn values(model: &Model, ty: Ty) -> Vec<Value> {
 }
 
 /// Every combination of values for these types.
-fn product(model: &Model, types: &[Ty]) -> Vec<Vec<Value>> {
+pub fn product(model: &Model, types: &[Ty]) -> Vec<Vec<Value>> {
     let mut all = vec![Vec::new()];
     for ty in types {
         let mut next = Vec::new();
@@ -151,14 +151,16 @@ impl<'m> Reference<'m> {
         }
     }
 
-    fn invariants(&self, v: &Valuation) -> bool {
+    /// Whether every invariant holds.
+    pub fn invariants(&self, v: &Valuation) -> bool {
         self.model.rules.iter().all(|r| match &r.kind.node {
             RuleKind::Invariant(c) => self.eval(c, v, &[]),
             _ => true,
         })
     }
 
-    fn process_requires(&self, p: ProcessId, v: &Valuation) -> bool {
+    /// Whether a process's `requires` hold.
+    pub fn process_requires(&self, p: ProcessId, v: &Valuation) -> bool {
         self.model
             .process(p)
             .requires
