@@ -80,6 +80,8 @@ type SubPreKey = (Vec<ProcessId>, Bdd, bool, Bdd);
 pub struct Memo {
     runs: RefCell<HashMap<RunKey, Rc<Exploration>>>,
     sub_pre: RefCell<HashMap<SubPreKey, Bdd>>,
+    /// Each process's states in topological order, when they form no cycle.
+    order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
     enabled: RefCell<HashMap<usize, Bdd>>,
     count: Cell<usize>,
@@ -366,8 +368,121 @@ impl<'s, 'm> Explorer<'s, 'm> {
             .layers
     }
 
+    /// A process's states in an order where every transition leads forward, if its states
+    /// form no cycle (memoised).
+    fn topological_order(&self, process: ProcessId) -> Option<Vec<StateId>> {
+        if let Some(known) = self.memo.order.borrow().get(&process) {
+            return known.clone();
+        }
+        use petgraph::graph::DiGraph;
+        let p = self.sem.model().process(process);
+        let mut graph: DiGraph<StateId, ()> = DiGraph::new();
+        let nodes: Vec<_> = p.state_ids().map(|s| graph.add_node(s)).collect();
+        for (i, state) in p.states.iter().enumerate() {
+            for t in &state.transitions {
+                for target in t.node.targets() {
+                    graph.add_edge(nodes[i], nodes[target.index()], ());
+                }
+            }
+        }
+        let order = petgraph::algo::toposort(&graph, None)
+            .ok()
+            .map(|o| o.into_iter().map(|n| graph[n]).collect());
+        self.memo.order.borrow_mut().insert(process, order.clone());
+        order
+    }
+
+    /// Exploration of one acyclic process: each state is expanded once, with all the data that
+    /// reach it (closed under the events that can arrive there), in topological order. This is
+    /// the same least fixpoint as the breadth-first search, without expanding a state (and
+    /// running its sub-processes) once per layer its data arrive in.
+    fn run_acyclic(
+        &self,
+        process: ProcessId,
+        order: &[StateId],
+        init: &Bdd,
+        serial: usize,
+    ) -> Exploration {
+        let dom = &self.sem.dom;
+        let components = [process];
+        let start = vec![self.sem.model().process(process).start.node];
+        let mut reached: BTreeMap<Tuple, Bdd> = BTreeMap::new();
+        if !init.is_false() {
+            reached.insert(start, init.clone());
+        }
+        for state in order {
+            let tuple = vec![*state];
+            let Some(data) = reached.get(&tuple).cloned() else {
+                continue;
+            };
+            let data = self.event_closure(&data);
+            reached.insert(tuple.clone(), data.clone());
+            if self.outcome(&components, &tuple).is_some() {
+                continue;
+            }
+            for (mv, target, image) in self.successors(&components, &tuple, &data) {
+                if matches!(mv, Move::Event(_)) || image.is_false() {
+                    continue;
+                }
+                let merged = reached
+                    .get(&target)
+                    .map_or_else(|| image.clone(), |k| k.or(&image));
+                reached.insert(target, merged);
+            }
+        }
+        let mut success = dom.vars.mk_false();
+        let mut failure = dom.vars.mk_false();
+        for (tuple, data) in &reached {
+            match self.outcome(&components, tuple) {
+                Some(FinalKind::Success) => success = success.or(data),
+                Some(FinalKind::Failure) => failure = failure.or(data),
+                None => {}
+            }
+        }
+        Exploration {
+            components: components.to_vec(),
+            init: init.clone(),
+            reached,
+            layers: Vec::new(),
+            success,
+            failure,
+            cut_short: false,
+            serial,
+        }
+    }
+
+    /// `data` and everything the triggers of arriving events can make of it.
+    fn event_closure(&self, data: &Bdd) -> Bdd {
+        let model = self.sem.model();
+        let events: Vec<EventId> = self
+            .available
+            .iter()
+            .copied()
+            .filter(|e| !model.index.triggers_by_event[e.index()].is_empty())
+            .collect();
+        let mut closed = data.clone();
+        let mut frontier = data.clone();
+        while !events.is_empty() && !frontier.is_false() {
+            let mut next = self.sem.dom.vars.mk_false();
+            for event in &events {
+                next = next.or(&self.sem.event_post(&frontier, *event, 0));
+            }
+            frontier = next.and_not(&closed);
+            closed = closed.or(&frontier);
+        }
+        closed
+    }
+
     fn run(&self, components: &[ProcessId], init: &Bdd, keep_layers: bool) -> Exploration {
         let model = self.sem.model();
+        if !keep_layers && components.len() == 1 && self.memo.count.get() < MAX_EXPLORATIONS {
+            if let Some(order) = self.topological_order(components[0]) {
+                self.memo.count.set(self.memo.count.get() + 1);
+                let serial = self.memo.serial.get();
+                self.memo.serial.set(serial + 1);
+                return self.run_acyclic(components[0], &order, init, serial);
+            }
+        }
         if !keep_layers {
             self.memo.count.set(self.memo.count.get() + 1);
         }
