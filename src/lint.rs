@@ -127,6 +127,9 @@ pub fn check(inputs: Vec<Input>) -> Report {
     }
 }
 
+/// The checks whose findings claim that something can never happen.
+const NEVER_VERDICTS: &[&str] = &["D101", "D102", "D103", "D104", "D105", "D106", "D107"];
+
 /// Analyses a policy once and runs every registered check on it.
 pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
     let analysis = match Analysis::new(model) {
@@ -153,7 +156,10 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
             run(&cx, &mut found);
         }
     }
-    if analysis.cut_short {
+    if analysis.was_cut_short() {
+        // A budget was hit (possibly while a check asked a question): "can never" verdicts
+        // could be wrong, so they are withdrawn and the policy is said to be incomplete.
+        found.retain(|d| !NEVER_VERDICTS.contains(&d.code()));
         found.push(
             Diagnostic::new(
                 &ANALYSIS_INCOMPLETE,

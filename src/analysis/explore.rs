@@ -85,6 +85,8 @@ pub struct Memo {
     /// A transition (by address: the model outlives every explorer) -> where it completes.
     enabled: RefCell<HashMap<usize, Bdd>>,
     count: Cell<usize>,
+    /// How deep in nested explorations (sub-processes) the current query is.
+    depth: Cell<usize>,
     serial: Cell<usize>,
     /// Some exploration was cut short.
     pub cut_short: Cell<bool>,
@@ -107,11 +109,6 @@ impl<'s, 'm> Explorer<'s, 'm> {
             available,
             memo,
         }
-    }
-
-    /// Starts the budget of a new process explored on its own.
-    pub fn begin_root(&self) {
-        self.memo.count.set(0);
     }
 
     /// Whether some exploration was cut short.
@@ -186,7 +183,14 @@ impl<'s, 'm> Explorer<'s, 'm> {
         if let Some(found) = self.memo.runs.borrow().get(&key) {
             return Rc::clone(found);
         }
+        // The budget bounds the explorations one outermost query needs (a process started on
+        // its own, or a check's question), however many queries came before.
+        if self.memo.depth.get() == 0 {
+            self.memo.count.set(0);
+        }
+        self.memo.depth.set(self.memo.depth.get() + 1);
         let exploration = Rc::new(self.run(components, init, false));
+        self.memo.depth.set(self.memo.depth.get() - 1);
         self.memo
             .runs
             .borrow_mut()

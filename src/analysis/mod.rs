@@ -86,7 +86,6 @@ impl<'m> Analysis<'m> {
             let memo = Memo::default();
             let explorer = Explorer::new(&sem, available.clone(), &memo);
             for root in &roots {
-                explorer.begin_root();
                 explorer.explore(&[*root], &own_start(&sem, *root));
             }
             let log = sem.take_log();
@@ -151,6 +150,12 @@ impl<'m> Analysis<'m> {
     /// The data that reach `state` of `process`.
     pub fn reach(&self, process: ProcessId, state: StateId) -> &Bdd {
         &self.facts[process.index()].reach[state.index()]
+    }
+
+    /// Whether some exploration was cut short: during the analysis, or while a check asked
+    /// a question afterwards. Verdicts that something can never happen are then unreliable.
+    pub fn was_cut_short(&self) -> bool {
+        self.cut_short || self.memo.cut_short.get()
     }
 
     /// Whether a process runs on its own: customers can start it, or no process calls it.

@@ -5,6 +5,7 @@ mod agreement;
 mod agreement_channels;
 mod agreement_loops;
 mod bad_input;
+mod budget;
 mod cli;
 mod fixtures;
 mod reference;
