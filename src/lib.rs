@@ -2,6 +2,10 @@
 //! customer-service policies.
 #![warn(missing_docs)]
 
+// pest's generated parser names `alloc` directly when pest is built without `std` (see
+// Cargo.toml: its stack guard is not needed, nesting is bounded before parsing).
+extern crate alloc;
+
 pub mod analysis;
 pub mod checks;
 pub mod diagnostic;
