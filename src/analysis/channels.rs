@@ -18,6 +18,7 @@ use super::semantics::Performer;
 use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Span;
 use crate::syntax::ast::FinalKind;
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
@@ -50,6 +51,14 @@ pub struct Path {
     pub minutes: u64,
 }
 
+/// What the channel view remembers between checks (kept in `Analysis`, shared by every
+/// check's view).
+#[derive(Default)]
+pub struct ChannelMemo {
+    on_fires: RefCell<HashMap<(ProcessId, StateId, usize, ChannelId), bool>>,
+    fastest: RefCell<HashMap<(ProcessId, ChannelId), Option<Path>>>,
+}
+
 /// The channel view of one policy.
 pub struct ChannelView<'a, 'm> {
     analysis: &'a Analysis<'m>,
@@ -75,29 +84,20 @@ impl<'a, 'm> ChannelView<'a, 'm> {
     /// Whether a customer on `channel` can perform some `on` transition of `state` for some
     /// reachable data.
     pub fn can_act(&self, process: ProcessId, state: StateId, channel: ChannelId) -> bool {
-        let model = self.analysis.model();
-        let reach = self.analysis.reach(process, state);
-        model
+        let transitions = &self
+            .analysis
+            .model()
             .process(process)
             .state(state)
-            .transitions
-            .iter()
-            .any(|t| match &t.node {
-                Transition::On { action, when, .. } => {
-                    self.explorer.channels(&t.node).contains(&channel) && {
-                        let sem = &self.analysis.sem;
-                        let guard = when.as_ref().map_or_else(
-                            || sem.dom.vars.mk_true(),
-                            |w| sem.dom.cond(w, &[(action.node, 0)]),
-                        );
-                        !reach
-                            .and(&guard)
-                            .and(&sem.completes(action.node, Performer::Channel(channel), 0))
-                            .is_false()
-                    }
-                }
-                _ => false,
-            })
+            .transitions;
+        (0..transitions.len()).any(|index| {
+            matches!(transitions[index].node, Transition::On { .. })
+                && self
+                    .explorer
+                    .channels(&transitions[index].node)
+                    .contains(&channel)
+                && self.on_fires(process, state, index, channel)
+        })
     }
 
     /// The channels a `handoff` of `state` sends a customer on `channel` to.
@@ -300,7 +300,26 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         }
     }
 
+    /// Whether the `index`-th transition (an `on`) can be taken on `channel` for some data
+    /// reaching `state`.
     fn on_fires(
+        &self,
+        process: ProcessId,
+        state: StateId,
+        index: usize,
+        channel: ChannelId,
+    ) -> bool {
+        let key = (process, state, index, channel);
+        let memo = &self.analysis.channel_memo().on_fires;
+        if let Some(known) = memo.borrow().get(&key) {
+            return *known;
+        }
+        let result = self.compute_on_fires(process, state, index, channel);
+        memo.borrow_mut().insert(key, result);
+        result
+    }
+
+    fn compute_on_fires(
         &self,
         process: ProcessId,
         state: StateId,
@@ -332,6 +351,16 @@ impl<'a, 'm> ChannelView<'a, 'm> {
 
     /// The fastest path from `start` entered on `entry` to a success `final`, if any.
     pub fn fastest_success(&self, process: ProcessId, entry: ChannelId) -> Option<Path> {
+        let memo = &self.analysis.channel_memo().fastest;
+        if let Some(known) = memo.borrow().get(&(process, entry)) {
+            return known.clone();
+        }
+        let result = self.compute_fastest_success(process, entry);
+        memo.borrow_mut().insert((process, entry), result.clone());
+        result
+    }
+
+    fn compute_fastest_success(&self, process: ProcessId, entry: ChannelId) -> Option<Path> {
         let model = self.analysis.model();
         let p = model.process(process);
         let start = (p.start.node, entry);

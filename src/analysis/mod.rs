@@ -49,6 +49,7 @@ pub struct Analysis<'m> {
     fires: PerTransition<Bdd>,
     call_outcomes: PerTransition<(bool, bool)>,
     is_root: Vec<bool>,
+    channel_memo: channels::ChannelMemo,
 }
 
 impl<'m> Analysis<'m> {
@@ -133,6 +134,7 @@ impl<'m> Analysis<'m> {
             fires: std::cell::RefCell::new(std::collections::HashMap::new()),
             call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
             is_root,
+            channel_memo: channels::ChannelMemo::default(),
         })
     }
 
@@ -156,6 +158,11 @@ impl<'m> Analysis<'m> {
     /// a question afterwards. Verdicts that something can never happen are then unreliable.
     pub fn was_cut_short(&self) -> bool {
         self.cut_short || self.memo.cut_short.get()
+    }
+
+    /// What channel views remember, shared by every check's view.
+    pub(crate) fn channel_memo(&self) -> &channels::ChannelMemo {
+        &self.channel_memo
     }
 
     /// Whether a process runs on its own: customers can start it, or no process calls it.
