@@ -61,16 +61,7 @@ impl<'m> Analysis<'m> {
             .map(|i| EventId(i as u32))
             .filter(|e| model.event(*e).external)
             .collect();
-        let called: HashSet<ProcessId> = model
-            .processes
-            .iter()
-            .flat_map(|p| p.states.iter().flat_map(|s| s.transitions.iter()))
-            .flat_map(|t| match &t.node {
-                Transition::Call { process, .. } => vec![process.node],
-                Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
-                _ => Vec::new(),
-            })
-            .collect();
+        let called = model.called();
         let roots: Vec<ProcessId> = (0..model.processes.len())
             .map(|i| ProcessId(i as u32))
             .filter(|p| !model.process(*p).entry.is_empty() || !called.contains(p))
@@ -253,12 +244,9 @@ impl<'m> Analysis<'m> {
         if let Some(known) = self.call_outcomes.borrow().get(&key) {
             return *known;
         }
-        let callees: Vec<ProcessId> =
-            match &self.model().process(process).state(state).transitions[index].node {
-                Transition::Call { process, .. } => vec![process.node],
-                Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
-                _ => Vec::new(),
-            };
+        let callees = self.model().process(process).state(state).transitions[index]
+            .node
+            .callees();
         let reach = self.reach(process, state);
         let result = if callees.is_empty() {
             (false, false)

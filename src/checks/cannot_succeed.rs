@@ -2,7 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, StateKind, Transition};
+use crate::model::{ProcessId, StateKind};
 use crate::syntax::ast::FinalKind;
 
 declare_check! {
@@ -46,17 +46,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.analysis.cut_short {
         return;
     }
-    let called: Vec<ProcessId> = cx
-        .model
-        .processes
-        .iter()
-        .flat_map(|p| p.states.iter().flat_map(|s| s.transitions.iter()))
-        .flat_map(|t| match &t.node {
-            Transition::Call { process, .. } => vec![process.node],
-            Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
-            _ => Vec::new(),
-        })
-        .collect();
+    let called = cx.model.called();
     for (i, process) in cx.model.processes.iter().enumerate() {
         let id = ProcessId(i as u32);
         if process.entry.is_empty() && !called.contains(&id) {

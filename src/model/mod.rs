@@ -446,6 +446,15 @@ impl Transition {
         }
     }
 
+    /// The sub-processes a `call` or `all` runs (none for other transitions).
+    pub fn callees(&self) -> Vec<ProcessId> {
+        match self {
+            Transition::Call { process, .. } => vec![process.node],
+            Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The guard, for transitions that have one.
     pub fn guard(&self) -> Option<&Node<Cond>> {
         match self {
@@ -564,6 +573,15 @@ impl Model {
             }
         }
         conds
+    }
+
+    /// The processes some `call` or `all` runs.
+    pub fn called(&self) -> std::collections::BTreeSet<ProcessId> {
+        self.processes
+            .iter()
+            .flat_map(|p| p.states.iter().flat_map(|s| s.transitions.iter()))
+            .flat_map(|t| t.node.callees())
+            .collect()
     }
 
     /// Finds a process by name.

@@ -17,16 +17,7 @@ const CODES: &[&str] = &[
 fn reference_verdicts(model: &Model) -> BTreeSet<(String, u32)> {
     let mut r = Reference::new(model);
     let mut out = BTreeSet::new();
-    let called: BTreeSet<ProcessId> = model
-        .processes
-        .iter()
-        .flat_map(|p| p.states.iter().flat_map(|s| s.transitions.iter()))
-        .flat_map(|t| match &t.node {
-            Transition::Call { process, .. } => vec![process.node],
-            Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
-            _ => vec![],
-        })
-        .collect();
+    let called = model.called();
     for (i, process) in model.processes.iter().enumerate() {
         let pid = ProcessId(i as u32);
         let runs = !r.reached(pid, process.start.node).is_empty();

@@ -4,7 +4,7 @@
 //! state) is reported.
 
 use super::reference::{Reference, Valuation, product};
-use omnilint::model::{Model, ProcessId, StateId, Transition};
+use omnilint::model::{Model, ProcessId, StateId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 type Node = (StateId, Valuation);
@@ -38,16 +38,7 @@ fn has_cycle(model: &Model, p: ProcessId) -> bool {
 /// The (code, offset) D103 verdicts.
 pub fn verdicts(model: &Model, r: &mut Reference<'_>) -> BTreeSet<(String, u32)> {
     let mut out = BTreeSet::new();
-    let called: BTreeSet<ProcessId> = model
-        .processes
-        .iter()
-        .flat_map(|p| p.states.iter().flat_map(|s| s.transitions.iter()))
-        .flat_map(|t| match &t.node {
-            Transition::Call { process, .. } => vec![process.node],
-            Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
-            _ => vec![],
-        })
-        .collect();
+    let called = model.called();
     let types: Vec<_> = model.fields.iter().map(|f| f.ty.node).collect();
     let all = product(model, &types);
     for (i, process) in model.processes.iter().enumerate() {

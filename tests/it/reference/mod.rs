@@ -69,16 +69,7 @@ impl<'m> Reference<'m> {
             .map(|i| EventId(i as u32))
             .filter(|e| model.event(*e).external)
             .collect();
-        let called: BTreeSet<ProcessId> = model
-            .processes
-            .iter()
-            .flat_map(|p| p.states.iter().flat_map(|s| s.transitions.iter()))
-            .flat_map(|t| match &t.node {
-                Transition::Call { process, .. } => vec![process.node],
-                Transition::All { processes, .. } => processes.iter().map(|p| p.node).collect(),
-                _ => vec![],
-            })
-            .collect();
+        let called = model.called();
         let mut available = external.clone();
         loop {
             let mut r = Reference {
