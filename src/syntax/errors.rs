@@ -13,7 +13,7 @@ pub const MAX_NESTING: usize = 64;
 /// How many syntax errors one file reports before omnilint stops reading it.
 pub const MAX_SYNTAX_ERRORS: usize = 100;
 
-const RESERVED: &[&str] = &[
+pub(crate) const RESERVED: &[&str] = &[
     "policy",
     "type",
     "entity",

@@ -334,8 +334,60 @@ fn every_rule_is_tested() {
 }
 
 #[test]
+fn the_keyword_trie_holds_exactly_the_reserved_words() {
+    // Every kw_* rule's word is a keyword and no identifier; and the trie holds no more.
+    for rule in Rule::all_rules() {
+        let name = format!("{rule:?}");
+        let Some(word) = name.strip_prefix("kw_") else {
+            continue;
+        };
+        assert!(
+            consumes_whole(Rule::keyword, word),
+            "`{word}` is missing from `keyword`"
+        );
+        assert!(
+            !consumes_whole(Rule::ident, word),
+            "`{word}` is accepted as a name"
+        );
+        assert!(
+            super::is_reserved(word),
+            "`{word}` is missing from the reserved list"
+        );
+    }
+    let kw_count = Rule::all_rules()
+        .iter()
+        .filter(|r| format!("{r:?}").starts_with("kw_"))
+        .count();
+    assert_eq!(super::errors::RESERVED.len(), kw_count);
+    // Near misses of every reserved word (its prefixes, extensions and one-letter changes)
+    // are keywords exactly when they are reserved.
+    for word in super::errors::RESERVED {
+        let mut candidates: Vec<String> = (1..=word.len()).map(|n| word[..n].to_owned()).collect();
+        for c in 'a'..='z' {
+            candidates.push(format!("{word}{c}"));
+            candidates.push(format!("{}{c}", &word[..word.len() - 1]));
+        }
+        for candidate in candidates {
+            assert_eq!(
+                consumes_whole(Rule::keyword, &candidate),
+                super::is_reserved(&candidate),
+                "`{candidate}`"
+            );
+        }
+    }
+}
+
+#[test]
 fn keywords_need_a_word_boundary() {
     assert!(consumes_whole(Rule::kw_in, "in"));
     assert!(!consumes_whole(Rule::kw_in, "int"));
     assert!(consumes_whole(Rule::ident, "internal"));
+    for near in [
+        "intx", "inn", "ons", "actions", "stat", "sets", "tex", "doo", "int_", "ruler", "via2",
+    ] {
+        assert!(
+            consumes_whole(Rule::ident, near),
+            "`{near}` is a name, not a keyword"
+        );
+    }
 }
