@@ -231,6 +231,15 @@ impl<'m> Analysis<'m> {
         }
     }
 
+    /// The data reaching `state` for which some transition of it can fire: where the
+    /// customer can move on.
+    pub fn movable(&self, explorer: &Explorer<'_, 'm>, process: ProcessId, state: StateId) -> Bdd {
+        let count = self.model().process(process).state(state).transitions.len();
+        (0..count).fold(self.sem.dom.vars.mk_false(), |acc, t| {
+            acc.or(&self.fires(explorer, process, state, t))
+        })
+    }
+
     /// For the `index`-th transition of `state`, a `call` or `all`: whether the sub-processes
     /// can succeed, and whether they can fail, from some data reaching the state.
     pub fn call_outcomes(

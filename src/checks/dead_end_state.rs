@@ -48,8 +48,7 @@ pub fn is_dead_end(
     let s = cx.model.process(process).state(state);
     !s.is_final()
         && cx.analysis.is_reached(process, state)
-        && (0..s.transitions.len())
-            .all(|i| cx.analysis.fires(explorer, process, state, i).is_false())
+        && cx.analysis.movable(explorer, process, state).is_false()
 }
 
 /// Reports every dead-end state.

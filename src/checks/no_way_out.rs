@@ -70,11 +70,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 if process.state(state).is_final() {
                     return Some(cx.analysis.sem.dom.vars.mk_true());
                 }
-                let moving = (0..process.state(state).transitions.len())
-                    .fold(cx.analysis.sem.dom.vars.mk_false(), |acc, t| {
-                        acc.or(&cx.analysis.fires(&explorer, id, state, t))
-                    });
-                Some(moving.not())
+                Some(cx.analysis.movable(&explorer, id, state).not())
             };
             let back = explorer.backward(context, &goal);
             for (layer_index, layer) in explorer.layers(context).iter().enumerate() {

@@ -63,10 +63,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let reach = cx.analysis.reach(id, state_id);
-            let movable = (0..state.transitions.len())
-                .fold(cx.analysis.sem.dom.vars.mk_false(), |acc, t| {
-                    acc.or(&cx.analysis.fires(&explorer, id, state_id, t))
-                });
+            let movable = cx.analysis.movable(&explorer, id, state_id);
             let stuck = reach.and_not(&movable);
             if stuck.is_false() {
                 continue;
