@@ -12,9 +12,9 @@
 //!
 //! Entering on an entry channel costs that channel's `replies within`.
 
-use super::Analysis;
 use super::explore::Explorer;
 use super::semantics::Performer;
+use super::{Analysis, cached};
 use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Span;
 use crate::syntax::ast::FinalKind;
@@ -177,39 +177,27 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                     }
                 }
                 Transition::Call {
-                    process: callee,
-                    target,
-                    otherwise,
-                } => {
-                    let time = self.fastest_success_of(callee.node).unwrap_or(0);
-                    let text = format!("`{}`", model.process(callee.node).name);
-                    let texts = (format!("{text} succeeds"), format!("{text} fails"));
-                    self.call_edges(
-                        (process, state, index),
-                        channel,
-                        t.span,
-                        time,
-                        &texts,
-                        target.node,
-                        otherwise.as_ref().map(|o| o.node),
-                        &mut edges,
-                    );
+                    target, otherwise, ..
                 }
-                Transition::All {
-                    processes,
-                    target,
-                    otherwise,
+                | Transition::All {
+                    target, otherwise, ..
                 } => {
-                    let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
+                    let callees = t.node.callees();
                     let time = callees
                         .iter()
                         .filter_map(|c| self.fastest_success_of(*c))
                         .max()
                         .unwrap_or(0);
-                    let texts = (
-                        "the parallel processes succeed".to_owned(),
-                        "one of the parallel processes fails".to_owned(),
-                    );
+                    let texts = match callees.as_slice() {
+                        [one] => {
+                            let name = &model.process(*one).name;
+                            (format!("`{name}` succeeds"), format!("`{name}` fails"))
+                        }
+                        _ => (
+                            "the parallel processes succeed".to_owned(),
+                            "one of the parallel processes fails".to_owned(),
+                        ),
+                    };
                     self.call_edges(
                         (process, state, index),
                         channel,
@@ -309,14 +297,11 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         index: usize,
         channel: ChannelId,
     ) -> bool {
-        let key = (process, state, index, channel);
-        let memo = &self.analysis.channel_memo().on_fires;
-        if let Some(known) = memo.borrow().get(&key) {
-            return *known;
-        }
-        let result = self.compute_on_fires(process, state, index, channel);
-        memo.borrow_mut().insert(key, result);
-        result
+        cached(
+            &self.analysis.channel_memo().on_fires,
+            (process, state, index, channel),
+            || self.compute_on_fires(process, state, index, channel),
+        )
     }
 
     fn compute_on_fires(
@@ -351,13 +336,11 @@ impl<'a, 'm> ChannelView<'a, 'm> {
 
     /// The fastest path from `start` entered on `entry` to a success `final`, if any.
     pub fn fastest_success(&self, process: ProcessId, entry: ChannelId) -> Option<Path> {
-        let memo = &self.analysis.channel_memo().fastest;
-        if let Some(known) = memo.borrow().get(&(process, entry)) {
-            return known.clone();
-        }
-        let result = self.compute_fastest_success(process, entry);
-        memo.borrow_mut().insert((process, entry), result.clone());
-        result
+        cached(
+            &self.analysis.channel_memo().fastest,
+            (process, entry),
+            || self.compute_fastest_success(process, entry),
+        )
     }
 
     fn compute_fastest_success(&self, process: ProcessId, entry: ChannelId) -> Option<Path> {

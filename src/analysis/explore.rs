@@ -14,6 +14,7 @@
 
 use super::semantics::{Performer, Semantics};
 use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
+use crate::source::Node;
 use crate::syntax::ast::FinalKind;
 use biodivine_lib_bdd::Bdd;
 use std::cell::{Cell, RefCell};
@@ -83,7 +84,7 @@ pub struct Memo {
     /// Each process's states in topological order, when they form no cycle.
     order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
-    enabled: RefCell<HashMap<usize, Bdd>>,
+    enabled: RefCell<HashMap<usize, Option<Bdd>>>,
     count: Cell<usize>,
     /// How deep in nested explorations (sub-processes) the current query is.
     depth: Cell<usize>,
@@ -227,72 +228,50 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let model = self.sem.model();
         let sem = self.sem;
         let mut out = Vec::new();
-        for (component, (process, state)) in components.iter().zip(tuple).enumerate() {
-            let state = model.process(*process).state(*state);
-            if state.is_final() {
-                continue;
-            }
-            for (index, t) in state.transitions.iter().enumerate() {
-                let mv = |failure| Move::Transition {
-                    component,
-                    transition: index,
-                    failure,
-                };
-                let with = |target: StateId| {
-                    let mut next = tuple.clone();
-                    next[component] = target;
-                    next
-                };
-                match &t.node {
-                    Transition::On { action, target, .. }
-                    | Transition::Do { action, target, .. } => {
-                        let Some(enabled) = self.enabled_with_params(&t.node) else {
-                            continue;
-                        };
-                        let image = sem.post(&data.and(&enabled), action.node, 0);
-                        out.push((mv(false), with(target.node), image));
-                    }
-                    Transition::Await { event, target, .. } => {
-                        let Some(enabled) = self.enabled(&t.node) else {
-                            continue;
-                        };
-                        let image = sem.event_post(&data.and(&enabled), event.node, 0);
-                        out.push((mv(false), with(target.node), image));
-                    }
-                    Transition::After { target, .. } => {
-                        out.push((mv(false), with(target.node), data.clone()))
-                    }
-                    Transition::Call {
-                        process: callee,
-                        target,
-                        otherwise,
-                    } => self.sub_outcomes(
-                        &[callee.node],
-                        data,
-                        target.node,
-                        otherwise.as_ref().map(|o| o.node),
-                        &mut |f, s, d| {
-                            out.push((mv(f), with(s), d));
-                        },
-                    ),
-                    Transition::All {
-                        processes,
-                        target,
-                        otherwise,
-                    } => {
-                        let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
-                        self.sub_outcomes(
-                            &callees,
-                            data,
-                            target.node,
-                            otherwise.as_ref().map(|o| o.node),
-                            &mut |f, s, d| {
-                                out.push((mv(f), with(s), d));
-                            },
-                        );
-                    }
-                    Transition::Handoff { .. } => {}
+        for (component, index, t) in self.transitions_of(components, tuple) {
+            let mv = |failure| Move::Transition {
+                component,
+                transition: index,
+                failure,
+            };
+            let with = |target: StateId| {
+                let mut next = tuple.clone();
+                next[component] = target;
+                next
+            };
+            match &t.node {
+                Transition::On { action, target, .. } | Transition::Do { action, target, .. } => {
+                    let Some(enabled) = self.enabled_with_params(&t.node) else {
+                        continue;
+                    };
+                    let image = sem.post(&data.and(&enabled), action.node, 0);
+                    out.push((mv(false), with(target.node), image));
                 }
+                Transition::Await { event, target, .. } => {
+                    let Some(enabled) = self.enabled(&t.node) else {
+                        continue;
+                    };
+                    let image = sem.event_post(&data.and(&enabled), event.node, 0);
+                    out.push((mv(false), with(target.node), image));
+                }
+                Transition::After { target, .. } => {
+                    out.push((mv(false), with(target.node), data.clone()))
+                }
+                Transition::Call {
+                    target, otherwise, ..
+                }
+                | Transition::All {
+                    target, otherwise, ..
+                } => self.sub_outcomes(
+                    &t.node.callees(),
+                    data,
+                    target.node,
+                    otherwise.as_ref().map(|o| o.node),
+                    &mut |f, s, d| {
+                        out.push((mv(f), with(s), d));
+                    },
+                ),
+                Transition::Handoff { .. } => {}
             }
         }
         for event in &self.available {
@@ -330,12 +309,9 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// For `on` and `do`: the data and parameters (depth 0) with which the step completes.
     pub fn enabled_with_params(&self, transition: &Transition) -> Option<Bdd> {
         let key = std::ptr::from_ref(transition) as usize;
-        if let Some(known) = self.memo.enabled.borrow().get(&key) {
-            return Some(known.clone());
-        }
-        let result = self.compute_enabled_with_params(transition)?;
-        self.memo.enabled.borrow_mut().insert(key, result.clone());
-        Some(result)
+        super::cached(&self.memo.enabled, key, || {
+            self.compute_enabled_with_params(transition)
+        })
     }
 
     fn compute_enabled_with_params(&self, transition: &Transition) -> Option<Bdd> {
@@ -592,18 +568,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
                         enabled.and(&sem.event_pre(target, event.node, 0))
                     }
                     Transition::After { .. } => target.clone(),
-                    Transition::Call {
-                        process: callee, ..
-                    } => self.sub_pre(
-                        &[callee.node],
+                    Transition::Call { .. } | Transition::All { .. } => self.sub_pre(
+                        &t.callees(),
                         exploration.reached.get(tuple),
                         failure,
                         target,
                     ),
-                    Transition::All { processes, .. } => {
-                        let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
-                        self.sub_pre(&callees, exploration.reached.get(tuple), failure, target)
-                    }
                     Transition::Handoff { .. } => dom.vars.mk_false(),
                 }
             }
@@ -668,31 +638,54 @@ impl<'s, 'm> Explorer<'s, 'm> {
         result
     }
 
+    /// Every transition of every component not yet in a final state: (component, index of
+    /// the transition in its state, the transition).
+    fn transitions_of<'t>(
+        &self,
+        components: &'t [ProcessId],
+        tuple: &'t Tuple,
+    ) -> impl Iterator<Item = (usize, usize, &'m Node<Transition>)> + 't
+    where
+        'm: 't,
+    {
+        let model = self.sem.model();
+        components
+            .iter()
+            .zip(tuple)
+            .enumerate()
+            .flat_map(move |(component, (process, state))| {
+                let state = model.process(*process).state(*state);
+                let transitions: &'m [Node<Transition>] = if state.is_final() {
+                    &[]
+                } else {
+                    &state.transitions
+                };
+                transitions
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, t)| (component, index, t))
+            })
+    }
+
     /// The moves out of a tuple and the tuples they lead to, read off the process structure
     /// (no images computed): every transition of every component, and every event with
     /// triggers (which leaves the tuple as it is).
     pub fn structural_moves(&self, components: &[ProcessId], tuple: &Tuple) -> Vec<(Move, Tuple)> {
         let model = self.sem.model();
         let mut out = Vec::new();
-        for (component, (process, state)) in components.iter().zip(tuple).enumerate() {
-            let state = model.process(*process).state(*state);
-            if state.is_final() {
-                continue;
-            }
-            for (index, t) in state.transitions.iter().enumerate() {
-                let targets = t.node.targets();
-                for (k, target) in targets.iter().enumerate() {
-                    let mut next = tuple.clone();
-                    next[component] = *target;
-                    out.push((
-                        Move::Transition {
-                            component,
-                            transition: index,
-                            failure: k == 1,
-                        },
-                        next,
-                    ));
-                }
+        for (component, index, t) in self.transitions_of(components, tuple) {
+            let targets = t.node.targets();
+            for (k, target) in targets.iter().enumerate() {
+                let mut next = tuple.clone();
+                next[component] = *target;
+                out.push((
+                    Move::Transition {
+                        component,
+                        transition: index,
+                        failure: k == 1,
+                    },
+                    next,
+                ));
             }
         }
         for event in &self.available {

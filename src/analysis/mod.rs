@@ -191,13 +191,9 @@ impl<'m> Analysis<'m> {
         state: StateId,
         index: usize,
     ) -> Bdd {
-        let key = (process, state, index);
-        if let Some(known) = self.fires.borrow().get(&key) {
-            return known.clone();
-        }
-        let result = self.compute_fires(explorer, process, state, index);
-        self.fires.borrow_mut().insert(key, result.clone());
-        result
+        cached(&self.fires, (process, state, index), || {
+            self.compute_fires(explorer, process, state, index)
+        })
     }
 
     fn compute_fires(
@@ -214,18 +210,8 @@ impl<'m> Analysis<'m> {
                 .enabled(t)
                 .map_or_else(|| self.sem.dom.vars.mk_false(), |e| e.and(reach)),
             Transition::After { .. } => reach.clone(),
-            Transition::Call {
-                process: callee,
-                otherwise,
-                ..
-            } => explorer.sub_can_end(&[callee.node], reach, otherwise.is_some()),
-            Transition::All {
-                processes,
-                otherwise,
-                ..
-            } => {
-                let callees: Vec<ProcessId> = processes.iter().map(|p| p.node).collect();
-                explorer.sub_can_end(&callees, reach, otherwise.is_some())
+            Transition::Call { otherwise, .. } | Transition::All { otherwise, .. } => {
+                explorer.sub_can_end(&t.callees(), reach, otherwise.is_some())
             }
             Transition::Handoff { .. } => self.sem.dom.vars.mk_false(),
         }
@@ -249,24 +235,19 @@ impl<'m> Analysis<'m> {
         state: StateId,
         index: usize,
     ) -> (bool, bool) {
-        let key = (process, state, index);
-        if let Some(known) = self.call_outcomes.borrow().get(&key) {
-            return *known;
-        }
-        let callees = self.model().process(process).state(state).transitions[index]
-            .node
-            .callees();
-        let reach = self.reach(process, state);
-        let result = if callees.is_empty() {
-            (false, false)
-        } else {
+        cached(&self.call_outcomes, (process, state, index), || {
+            let callees = self.model().process(process).state(state).transitions[index]
+                .node
+                .callees();
+            let reach = self.reach(process, state);
+            if callees.is_empty() {
+                return (false, false);
+            }
             (
                 !explorer.sub_can_end(&callees, reach, false).is_false(),
                 !explorer.sub_can_fail(&callees, reach).is_false(),
             )
-        };
-        self.call_outcomes.borrow_mut().insert(key, result);
-        result
+        })
     }
 
     /// A concrete valuation in `set`, restricted to the field variables (parameters free).
@@ -627,9 +608,8 @@ pub fn cone_of_influence(model: &Model, process: ProcessId) -> BTreeSet<FieldId>
                     Transition::On { action, .. } | Transition::Do { action, .. } => {
                         actions.insert(action.node);
                     }
-                    Transition::Call { process, .. } => processes.push(process.node),
-                    Transition::All { processes: ps, .. } => {
-                        processes.extend(ps.iter().map(|p| p.node))
+                    Transition::Call { .. } | Transition::All { .. } => {
+                        processes.extend(t.node.callees())
                     }
                     _ => {}
                 }
@@ -697,6 +677,21 @@ pub fn cone_of_influence(model: &Model, process: ProcessId) -> BTreeSet<FieldId>
         }
     }
     fields
+}
+
+/// The value memoised under `key`, computing and storing it the first time. The map is not
+/// borrowed while `compute` runs, so computations may ask other memoised questions.
+pub(crate) fn cached<K: Eq + std::hash::Hash, V: Clone>(
+    map: &std::cell::RefCell<std::collections::HashMap<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if let Some(known) = map.borrow().get(&key) {
+        return known.clone();
+    }
+    let value = compute();
+    map.borrow_mut().insert(key, value.clone());
+    value
 }
 
 /// A process's `requires`, all together.

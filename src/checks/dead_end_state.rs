@@ -57,27 +57,30 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return; // a "can never" verdict needs the whole state space
     }
     let explorer = cx.analysis.explorer();
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
-        for state_id in process.state_ids() {
-            if !is_dead_end(cx, &explorer, id, state_id) {
-                continue;
-            }
-            let state = process.state(state_id);
-            let reach = cx.analysis.reach(id, state_id);
-            let mut d = Diagnostic::new(
-                &DEAD_END_STATE,
-                state.name.span,
-                format!("no transition of `{}` can ever fire: customers who get here stay here", state.name),
-            )
-            .with_help("make one of its transitions possible, and add a timeout such as `after 14d -> ...`");
-            for t in &state.transitions {
-                d = d.with_label(t.span, "can never fire");
-            }
-            if let Some(witness) = cx.analysis.witness(id, state_id, reach, &[]) {
-                d = d.with_witness(witness);
-            }
-            out.push(d);
+    for (id, state_id) in cx.analysis.reached_states() {
+        let process = cx.model.process(id);
+        if !is_dead_end(cx, &explorer, id, state_id) {
+            continue;
         }
+        let state = process.state(state_id);
+        let reach = cx.analysis.reach(id, state_id);
+        let mut d = Diagnostic::new(
+            &DEAD_END_STATE,
+            state.name.span,
+            format!(
+                "no transition of `{}` can ever fire: customers who get here stay here",
+                state.name
+            ),
+        )
+        .with_help(
+            "make one of its transitions possible, and add a timeout such as `after 14d -> ...`",
+        );
+        for t in &state.transitions {
+            d = d.with_label(t.span, "can never fire");
+        }
+        if let Some(witness) = cx.analysis.witness(id, state_id, reach, &[]) {
+            d = d.with_witness(witness);
+        }
+        out.push(d);
     }
 }

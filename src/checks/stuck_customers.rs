@@ -3,7 +3,7 @@
 use super::dead_end_state::is_dead_end;
 use super::{Context, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, Transition};
+use crate::model::Transition;
 
 declare_check! {
     /// ## What it finds
@@ -45,44 +45,42 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return; // a "can never" verdict needs the whole state space
     }
     let explorer = cx.analysis.explorer();
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
-        for state_id in process.state_ids() {
-            let state = process.state(state_id);
-            if state.is_final() || !cx.analysis.is_reached(id, state_id) {
-                continue;
-            }
-            if state
-                .transitions
-                .iter()
-                .any(|t| matches!(t.node, Transition::After { .. }))
-            {
-                continue;
-            }
-            if is_dead_end(cx, &explorer, id, state_id) {
-                continue;
-            }
-            let reach = cx.analysis.reach(id, state_id);
-            let movable = cx.analysis.movable(&explorer, id, state_id);
-            let stuck = reach.and_not(&movable);
-            if stuck.is_false() {
-                continue;
-            }
-            let mut d = Diagnostic::new(
-                &STUCK_CUSTOMERS,
-                state.name.span,
-                format!(
-                    "some customers are stuck in `{}`: for their data, nothing can happen",
-                    state.name
-                ),
-            )
-            .with_help(
-                "add a transition for these data (a rejection to a failure `final`), or a timeout",
-            );
-            if let Some(witness) = cx.analysis.witness(id, state_id, &stuck, &[&movable]) {
-                d = d.with_witness(witness);
-            }
-            out.push(d);
+    for (id, state_id) in cx.analysis.reached_states() {
+        let process = cx.model.process(id);
+        let state = process.state(state_id);
+        if state.is_final() {
+            continue;
         }
+        if state
+            .transitions
+            .iter()
+            .any(|t| matches!(t.node, Transition::After { .. }))
+        {
+            continue;
+        }
+        if is_dead_end(cx, &explorer, id, state_id) {
+            continue;
+        }
+        let reach = cx.analysis.reach(id, state_id);
+        let movable = cx.analysis.movable(&explorer, id, state_id);
+        let stuck = reach.and_not(&movable);
+        if stuck.is_false() {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            &STUCK_CUSTOMERS,
+            state.name.span,
+            format!(
+                "some customers are stuck in `{}`: for their data, nothing can happen",
+                state.name
+            ),
+        )
+        .with_help(
+            "add a transition for these data (a rejection to a failure `final`), or a timeout",
+        );
+        if let Some(witness) = cx.analysis.witness(id, state_id, &stuck, &[&movable]) {
+            d = d.with_witness(witness);
+        }
+        out.push(d);
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, Transition};
+use crate::model::Transition;
 
 declare_check! {
     /// ## What it finds
@@ -42,19 +42,16 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         let process = cx.model.process(id);
         let reach = cx.analysis.reach(id, state_id);
         for t in &process.state(state_id).transitions {
-            let callees: Vec<ProcessId> = match &t.node {
-                Transition::Call {
-                    process,
-                    otherwise: None,
-                    ..
-                } => vec![process.node],
-                Transition::All {
-                    processes,
-                    otherwise: None,
-                    ..
-                } => processes.iter().map(|p| p.node).collect(),
-                _ => continue,
+            let (Transition::Call {
+                otherwise: None, ..
+            }
+            | Transition::All {
+                otherwise: None, ..
+            }) = &t.node
+            else {
+                continue;
             };
+            let callees = t.node.callees();
             if explorer.sub_can_fail(&callees, reach).is_false() {
                 continue;
             }
