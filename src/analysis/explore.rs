@@ -74,13 +74,13 @@ pub struct Exploration {
 type RunKey = (Vec<ProcessId>, Bdd);
 
 /// (callees, caller data, failure?, target): a question about how sub-processes end.
-type SubPreKey = (Vec<ProcessId>, Bdd, bool, Bdd);
+type SubPreKey = (Vec<ProcessId>, bool, Bdd);
 
 /// What explorations remember between queries: sub-process runs and their preimages.
 #[derive(Default)]
 pub struct Memo {
     runs: RefCell<HashMap<RunKey, Rc<Exploration>>>,
-    sub_pre: RefCell<HashMap<SubPreKey, Bdd>>,
+    sub_pre: RefCell<HashMap<SubPreKey, Rc<Bdd>>>,
     /// Each process's states in topological order, when they form no cycle.
     order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
@@ -601,41 +601,53 @@ impl<'s, 'm> Explorer<'s, 'm> {
         self.explore(callees, &input).failure.clone()
     }
 
-    /// The caller's data from which the sub-processes end (in success, or in failure) with
-    /// data in `target`.
+    /// The caller's data (within `at`) from which the sub-processes end (in success, or in
+    /// failure) with data in `target`.
+    ///
+    /// Whether a run from some data can end in `target` does not depend on where the call is
+    /// made, so the preimage is computed once per (callees, outcome, target), from every
+    /// allowed input, and only then narrowed to `at`: one backward pass serves every call site.
     fn sub_pre(&self, callees: &[ProcessId], at: Option<&Bdd>, failure: bool, target: &Bdd) -> Bdd {
         let dom = &self.sem.dom;
         let Some(at) = at else {
             return dom.vars.mk_false();
         };
-        let key = (callees.to_vec(), at.clone(), failure, target.clone());
-        if let Some(known) = self.memo.sub_pre.borrow().get(&key) {
-            return known.clone();
+        if at.is_false() {
+            return at.clone();
         }
-        let input = at.and(&self.requires(callees));
-        let sub = self.explore(callees, &input);
-        let goal = |tuple: &Tuple| {
-            let kind = self.outcome(callees, tuple)?;
-            (kind
-                == if failure {
-                    FinalKind::Failure
-                } else {
-                    FinalKind::Success
-                })
-            .then(|| target.clone())
-        };
-        let back = self.backward(&sub, &goal);
-        let start: Tuple = callees
-            .iter()
-            .map(|p| self.sem.model().process(*p).start.node)
-            .collect();
-        let result = back
-            .get(&start)
-            .cloned()
-            .unwrap_or_else(|| dom.vars.mk_false())
-            .and(&input);
-        self.memo.sub_pre.borrow_mut().insert(key, result.clone());
-        result
+        let key = (callees.to_vec(), failure, target.clone());
+        let known = self.memo.sub_pre.borrow().get(&key).cloned();
+        let summary = known.unwrap_or_else(|| {
+            let input = self.requires(callees);
+            let sub = self.explore(callees, &input);
+            let goal = |tuple: &Tuple| {
+                let kind = self.outcome(callees, tuple)?;
+                (kind
+                    == if failure {
+                        FinalKind::Failure
+                    } else {
+                        FinalKind::Success
+                    })
+                .then(|| target.clone())
+            };
+            let back = self.backward(&sub, &goal);
+            let start: Tuple = callees
+                .iter()
+                .map(|p| self.sem.model().process(*p).start.node)
+                .collect();
+            let summary = Rc::new(
+                back.get(&start)
+                    .cloned()
+                    .unwrap_or_else(|| dom.vars.mk_false())
+                    .and(&input),
+            );
+            self.memo
+                .sub_pre
+                .borrow_mut()
+                .insert(key, Rc::clone(&summary));
+            summary
+        });
+        summary.and(at)
     }
 
     /// Every transition of every component not yet in a final state: (component, index of

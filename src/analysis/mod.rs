@@ -46,7 +46,8 @@ pub struct Analysis<'m> {
     /// Per process, by `ProcessId`.
     pub facts: Vec<ProcessFacts>,
     memo: Memo,
-    fires: PerTransition<Bdd>,
+    fires: PerTransition<Rc<Bdd>>,
+    movable: std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId), Rc<Bdd>>>,
     call_outcomes: PerTransition<(bool, bool)>,
     is_root: Vec<bool>,
     channel_memo: channels::ChannelMemo,
@@ -123,6 +124,7 @@ impl<'m> Analysis<'m> {
             facts,
             memo,
             fires: std::cell::RefCell::new(std::collections::HashMap::new()),
+            movable: std::cell::RefCell::new(std::collections::HashMap::new()),
             call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
             is_root,
             channel_memo: channels::ChannelMemo::default(),
@@ -190,9 +192,9 @@ impl<'m> Analysis<'m> {
         process: ProcessId,
         state: StateId,
         index: usize,
-    ) -> Bdd {
+    ) -> Rc<Bdd> {
         cached(&self.fires, (process, state, index), || {
-            self.compute_fires(explorer, process, state, index)
+            Rc::new(self.compute_fires(explorer, process, state, index))
         })
     }
 
@@ -219,11 +221,30 @@ impl<'m> Analysis<'m> {
 
     /// The data reaching `state` for which some transition of it can fire: where the
     /// customer can move on.
-    pub fn movable(&self, explorer: &Explorer<'_, 'm>, process: ProcessId, state: StateId) -> Bdd {
-        let count = self.model().process(process).state(state).transitions.len();
-        (0..count).fold(self.sem.dom.vars.mk_false(), |acc, t| {
-            acc.or(&self.fires(explorer, process, state, t))
+    pub fn movable(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        process: ProcessId,
+        state: StateId,
+    ) -> Rc<Bdd> {
+        cached(&self.movable, (process, state), || {
+            let count = self.model().process(process).state(state).transitions.len();
+            Rc::new((0..count).fold(self.sem.dom.vars.mk_false(), |acc, t| {
+                acc.or(&self.fires(explorer, process, state, t))
+            }))
         })
+    }
+
+    /// Whether some transition of `state` can fire for some data reaching it: `movable` is
+    /// not empty, without building it.
+    pub fn can_move(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        process: ProcessId,
+        state: StateId,
+    ) -> bool {
+        let count = self.model().process(process).state(state).transitions.len();
+        (0..count).any(|t| !self.fires(explorer, process, state, t).is_false())
     }
 
     /// For the `index`-th transition of `state`, a `call` or `all`: whether the sub-processes

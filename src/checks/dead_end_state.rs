@@ -48,7 +48,7 @@ pub fn is_dead_end(
     let s = cx.model.process(process).state(state);
     !s.is_final()
         && cx.analysis.is_reached(process, state)
-        && cx.analysis.movable(explorer, process, state).is_false()
+        && !cx.analysis.can_move(explorer, process, state)
 }
 
 /// Reports every dead-end state.
