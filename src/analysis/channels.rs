@@ -21,6 +21,7 @@ use crate::syntax::ast::FinalKind;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::rc::Rc;
 
 /// A node of the channel view.
 pub type Node = (StateId, ChannelId);
@@ -57,6 +58,7 @@ pub struct Path {
 pub struct ChannelMemo {
     on_fires: RefCell<HashMap<(ProcessId, StateId, usize, ChannelId), bool>>,
     fastest: RefCell<HashMap<(ProcessId, ChannelId), Option<Path>>>,
+    edges: RefCell<HashMap<(ProcessId, Node), Rc<[Edge]>>>,
 }
 
 /// The channel view of one policy.
@@ -132,7 +134,13 @@ impl<'a, 'm> ChannelView<'a, 'm> {
     }
 
     /// The edges out of a node.
-    pub fn edges(&self, process: ProcessId, (state, channel): Node) -> Vec<Edge> {
+    pub fn edges(&self, process: ProcessId, node: Node) -> Rc<[Edge]> {
+        cached(&self.analysis.channel_memo().edges, (process, node), || {
+            self.compute_edges(process, node).into()
+        })
+    }
+
+    fn compute_edges(&self, process: ProcessId, (state, channel): Node) -> Vec<Edge> {
         let model = self.analysis.model();
         let p = model.process(process);
         let s = p.state(state);
@@ -369,7 +377,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                     minutes: cost,
                 });
             }
-            for edge in self.edges(process, node) {
+            for edge in self.edges(process, node).iter() {
                 let next = cost.saturating_add(edge.minutes);
                 if best.get(&edge.to).is_none_or(|(c, _)| next < *c) {
                     best.insert(edge.to, (next, Some((node, edge.clone()))));

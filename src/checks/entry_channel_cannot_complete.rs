@@ -100,7 +100,7 @@ fn channel_path(
     let mut seen = vec![(p.start.node, entry)];
     let mut queue = std::collections::VecDeque::from([(p.start.node, entry)]);
     while let Some(node) = queue.pop_front() {
-        for edge in view.edges(process, node) {
+        for edge in view.edges(process, node).iter() {
             if seen.contains(&edge.to) {
                 continue;
             }
@@ -112,7 +112,7 @@ fn channel_path(
                 } else {
                     StepKind::Perform
                 },
-                text: edge.text,
+                text: edge.text.clone(),
                 span: Some(edge.span),
             });
         }
