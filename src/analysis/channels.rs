@@ -52,13 +52,16 @@ pub struct Path {
     pub minutes: u64,
 }
 
+/// The edges out of one node of the channel view, shared.
+type EdgeList = Rc<[Edge]>;
+
 /// What the channel view remembers between checks (kept in `Analysis`, shared by every
 /// check's view).
 #[derive(Default)]
 pub struct ChannelMemo {
     on_fires: RefCell<HashMap<(ProcessId, StateId, usize, ChannelId), bool>>,
     fastest: RefCell<HashMap<(ProcessId, ChannelId), Option<Path>>>,
-    edges: RefCell<HashMap<(ProcessId, Node), Rc<[Edge]>>>,
+    edges: RefCell<HashMap<(ProcessId, Node), EdgeList>>,
 }
 
 /// The channel view of one policy.
