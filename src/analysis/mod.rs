@@ -4,6 +4,7 @@
 //! Checks never build their own graphs or solvers: they read [`Analysis`] ("which data reach
 //! this state?", "can this transition fire here?") and ask it for witnesses.
 
+pub mod cascade;
 pub mod channels;
 pub mod domain;
 pub mod explore;
@@ -337,6 +338,43 @@ impl<'m> Analysis<'m> {
             .collect()
     }
 
+    /// Concrete values for a data finding: a point of `bad` (within `context`), its parameters
+    /// of `frames` fixed, and only the fields needed to tell it from the rest of `context`.
+    pub fn data_witness(
+        &self,
+        context: &Bdd,
+        bad: &Bdd,
+        frames: &[domain::Frame],
+        path: Vec<Step>,
+    ) -> Option<Witness> {
+        let dom = &self.sem.dom;
+        let valuation = bad.first_valuation()?;
+        let mut params = Vec::new();
+        let mut literals = Vec::new();
+        for (action, depth) in frames {
+            for (i, param) in self.model().action(*action).params.iter().enumerate() {
+                let slot = dom.param(*action, i as u32, *depth);
+                literals.extend(slot.bits.iter().map(|b| (*b, valuation.value(*b))));
+                params.push(Binding {
+                    name: param.name.node.clone(),
+                    value: dom.display(slot.kind, dom.read(&slot, &valuation)),
+                });
+            }
+        }
+        let fixed = dom
+            .vars
+            .mk_conjunctive_clause(&BddPartialValuation::from_values(&literals));
+        let fields = self.explaining_fields(&valuation, &context.and(&fixed), &bad.and(&fixed));
+        let mut values: Vec<Binding> = dom
+            .describe_fields(&valuation, &fields)
+            .into_iter()
+            .map(|(name, value)| Binding { name, value })
+            .collect();
+        values.extend(params);
+        values.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(Witness { path, values })
+    }
+
     /// A shortest path from the start of `process` (on its own, in any of its contexts) to
     /// data in `bad` at `state`, with the values of the fields that matter.
     pub fn witness(
@@ -594,10 +632,10 @@ pub fn own_start(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
     }
 }
 
-/// The fields a process can read or write while it runs: in its conditions, in the actions
-/// it performs or that cascade from them (triggers, events, and the triggers of events that
-/// may arrive at any time), in its sub-processes, and in the invariants those actions can
-/// break.
+/// The fields a process can read or write while it runs, or asserts about: in its conditions
+/// and `never` assertions, in the actions it performs or that cascade from them (triggers,
+/// events, and the triggers of events that may arrive at any time), in its sub-processes, and
+/// in the invariants those actions can break.
 pub fn cone_of_influence(model: &Model, process: ProcessId) -> BTreeSet<FieldId> {
     use crate::model::{Cond, RuleKind, Term, TriggerSource};
     fn cond_fields(cond: &Cond, out: &mut BTreeSet<FieldId>) {
@@ -620,6 +658,12 @@ pub fn cone_of_influence(model: &Model, process: ProcessId) -> BTreeSet<FieldId>
         def.requires
             .iter()
             .for_each(|r| cond_fields(r, &mut fields));
+        // R307 asks whether a `never` condition holds in reached data: keep its fields.
+        for never in &def.nevers {
+            if let crate::model::Never::Cond(c) = &never.node {
+                cond_fields(c, &mut fields);
+            }
+        }
         for state in &def.states {
             for t in &state.transitions {
                 if let Some(g) = t.node.guard() {

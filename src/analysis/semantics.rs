@@ -341,7 +341,7 @@ impl<'m> Semantics<'m> {
 
     /// A triggered action: it completes (for some parameters) or is rejected and changes
     /// nothing.
-    fn triggered_post(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
+    pub(crate) fn triggered_post(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
         if set.is_false() {
             return set.clone();
         }

@@ -248,6 +248,42 @@ pub static REGISTRY: &[Check] = &[
         meta: &super::unused_capability::UNUSED_CAPABILITY,
         run: Some(super::unused_capability::check),
     },
+    Check {
+        meta: &super::contradictory_invariants::CONTRADICTORY_INVARIANTS,
+        run: Some(super::contradictory_invariants::check),
+    },
+    Check {
+        meta: &super::action_breaks_invariant::ACTION_BREAKS_INVARIANT,
+        run: Some(super::action_breaks_invariant::check),
+    },
+    Check {
+        meta: &super::trigger_forbidden::TRIGGER_FORBIDDEN,
+        run: Some(super::trigger_forbidden::check),
+    },
+    Check {
+        meta: &super::forbid_never_applies::FORBID_NEVER_APPLIES,
+        run: Some(super::forbid_never_applies::check),
+    },
+    Check {
+        meta: &super::redundant_forbid::REDUNDANT_FORBID,
+        run: Some(super::redundant_forbid::check),
+    },
+    Check {
+        meta: &super::forbidden_everywhere::FORBIDDEN_EVERYWHERE,
+        run: Some(super::forbidden_everywhere::check),
+    },
+    Check {
+        meta: &super::assertion_violated::ASSERTION_VIOLATED,
+        run: Some(super::assertion_violated::check),
+    },
+    Check {
+        meta: &super::trigger_cycle::TRIGGER_CYCLE,
+        run: Some(super::trigger_cycle::check),
+    },
+    Check {
+        meta: &super::unsatisfiable_condition::UNSATISFIABLE_CONDITION,
+        run: Some(super::unsatisfiable_condition::check),
+    },
 ];
 
 /// Finds a check by code (`E002`, case-insensitive) or by name (`unknown-name`).

@@ -270,9 +270,17 @@ impl Lower {
         }
     }
 
+    /// The pair's span, ending at its last token: a rule that ends in an optional or a
+    /// repetition has already skipped the whitespace and comments after it, and a label
+    /// should not run on to the next line.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        let mut last = pair.clone();
+        while let Some(child) = last.clone().into_inner().last() {
+            last = child;
+        }
+        let end = last.as_span().end().clamp(s.start(), s.end());
+        Span::new(self.file, self.base + s.start(), self.base + end)
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {

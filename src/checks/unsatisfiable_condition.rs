@@ -1,0 +1,107 @@
+//! R309: a `requires`, guard or trigger `when` that no allowed data satisfies.
+
+use super::{Context, declare_check};
+use crate::analysis::domain::Frame;
+use crate::diagnostic::Diagnostic;
+use crate::model::{ActionId, Cond, RuleKind, Transition, TriggerSource};
+use crate::source::Node;
+
+declare_check! {
+    /// ## What it finds
+    ///
+    /// A condition that no allowed data (every field within its type, every invariant
+    /// holding) and no parameter values satisfy: an action's or a process's `requires`, a
+    /// transition's `when`, or a trigger's `when`. (A forbid's `when` is R304; invariants are
+    /// R301.)
+    ///
+    /// ## Why it hurts customers
+    ///
+    /// A `requires` that never holds means the action or process is always refused; a guard
+    /// that never holds is a step no one can take; a trigger whose `when` never holds is an
+    /// automatic action that never happens. Each is usually a typo in a comparison or a
+    /// variant, and customers meet the result as "the system won't let me".
+    ///
+    /// ## Example
+    ///
+    /// ```omni
+    /// action refund { requires customer.debt_eur > 10000 }    # debt_eur: int 0..10000
+    /// ```
+    ///
+    /// ## How to fix
+    ///
+    /// Write the condition that was meant: check the comparison's direction, the range of
+    /// the `int`, and the invariants that constrain the fields.
+    pub static UNSATISFIABLE_CONDITION = {
+        code: "R309",
+        name: "unsatisfiable-condition",
+        severity: Error,
+        summary: "a `requires`, guard or `when` that no allowed data satisfies",
+    };
+}
+
+/// Reports each condition no allowed data satisfies.
+pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let sem = &cx.analysis.sem;
+    let allowed = sem.allowed();
+    if allowed.is_false() {
+        return;
+    }
+    let mut report = |cond: &Node<Cond>, frame: Option<ActionId>, what: &str| {
+        let frames: Vec<Frame> = frame.map(|a| (a, 0)).into_iter().collect();
+        let data = frame.map_or_else(
+            || allowed.clone(),
+            |a| allowed.and(&sem.dom.params_valid(a, 0)),
+        );
+        if data.and(&sem.dom.cond(cond, &frames)).is_false() {
+            out.push(
+                Diagnostic::new(
+                    &UNSATISFIABLE_CONDITION,
+                    cond.span,
+                    format!("this {what} can never hold: no allowed data satisfies it"),
+                )
+                .with_note("the fields' types and the invariants rule out every case it names")
+                .with_help("write the condition that was meant: check the comparison, the `int` range and the invariants"),
+            );
+        }
+    };
+    for (a, action) in cx.model.actions.iter().enumerate() {
+        for r in &action.requires {
+            report(
+                r,
+                Some(ActionId(a as u32)),
+                &format!("`requires` of `{}`", action.name),
+            );
+        }
+    }
+    for rule in &cx.model.rules {
+        if let RuleKind::Trigger {
+            on, when: Some(w), ..
+        } = &rule.kind.node
+        {
+            let frame = match on.node {
+                TriggerSource::Action(a) => Some(a),
+                TriggerSource::Event(_) => None,
+            };
+            report(w, frame, &format!("`when` of trigger `{}`", rule.name));
+        }
+    }
+    for process in &cx.model.processes {
+        for r in &process.requires {
+            report(r, None, &format!("`requires` of `{}`", process.name));
+        }
+        for state in &process.states {
+            for t in &state.transitions {
+                let Some(guard) = t.node.guard() else {
+                    continue;
+                };
+                let frame = match &t.node {
+                    Transition::On { action, .. } | Transition::Do { action, .. } => {
+                        Some(action.node)
+                    }
+                    _ => None,
+                };
+                report(guard, frame, "guard");
+            }
+        }
+    }
+}
