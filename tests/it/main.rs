@@ -4,6 +4,7 @@
 mod agreement;
 mod agreement_channels;
 mod agreement_loops;
+mod agreement_rules;
 mod bad_input;
 mod budget;
 mod cli;

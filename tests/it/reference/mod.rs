@@ -59,6 +59,8 @@ pub struct Reference<'m> {
     memo: HashMap<(Vec<ProcessId>, Valuation), Outcomes>,
     /// Valuations reaching each (process, state), over all contexts.
     pub reach: BTreeMap<(ProcessId, StateId), BTreeSet<Valuation>>,
+    /// Every action that completed, in order (cleared by whoever reads it).
+    pub ran: Vec<ActionId>,
 }
 
 impl<'m> Reference<'m> {
@@ -78,6 +80,7 @@ impl<'m> Reference<'m> {
                 emitted: BTreeSet::new(),
                 memo: HashMap::new(),
                 reach: BTreeMap::new(),
+                ran: Vec::new(),
             };
             let all: Vec<Valuation> = product(
                 model,
@@ -104,7 +107,8 @@ impl<'m> Reference<'m> {
         }
     }
 
-    fn term(&self, term: &Term, v: &Valuation, params: &[(ActionId, Vec<Value>)]) -> Value {
+    /// The value of a term.
+    pub fn term(&self, term: &Term, v: &Valuation, params: &[(ActionId, Vec<Value>)]) -> Value {
         match term {
             Term::Field(f) => v[f.index()].clone(),
             Term::Param(a, i) => params
@@ -213,6 +217,7 @@ impl<'m> Reference<'m> {
         if !self.invariants(&next) {
             return None;
         }
+        self.ran.push(a);
         let mut results: BTreeSet<Valuation> = BTreeSet::from([next]);
         for rule in model.index.triggers_by_action[a.index()].clone() {
             let RuleKind::Trigger { when, then, .. } = &model.rule(rule).kind.node else {
@@ -239,7 +244,8 @@ impl<'m> Reference<'m> {
         Some(results)
     }
 
-    fn triggered(&mut self, v: &Valuation, b: ActionId, depth: usize) -> BTreeSet<Valuation> {
+    /// A triggered action at `depth`, for every parameter choice: completed or rejected.
+    pub fn triggered(&mut self, v: &Valuation, b: ActionId, depth: usize) -> BTreeSet<Valuation> {
         if depth > MAX_CASCADE {
             return BTreeSet::from([v.clone()]);
         }
