@@ -12,8 +12,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use omnilint::lint::{Input, check};
 use std::hint::black_box;
 
-fn inputs(processes: usize) -> Vec<Input> {
-    generate::corpus(processes, 7)
+fn inputs(processes: usize, with_rules: bool) -> Vec<Input> {
+    generate::corpus(processes, 7, with_rules)
         .into_iter()
         .map(|(name, text)| Input {
             name,
@@ -23,10 +23,15 @@ fn inputs(processes: usize) -> Vec<Input> {
 }
 
 fn bench_check(c: &mut Criterion) {
-    let mut group = c.benchmark_group("check");
+    bench_corpus(c, "check", false);
+    bench_corpus(c, "check-with-rules", true);
+}
+
+fn bench_corpus(c: &mut Criterion, name: &str, with_rules: bool) {
+    let mut group = c.benchmark_group(name);
     group.sample_size(10);
     for processes in [1, 10, 100] {
-        let files = inputs(processes);
+        let files = inputs(processes, with_rules);
         group.throughput(Throughput::Elements(processes as u64));
         group.bench_with_input(
             BenchmarkId::from_parameter(processes),

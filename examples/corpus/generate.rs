@@ -23,6 +23,9 @@ impl Lcg {
 const CHANNELS: [&str; 6] = ["web", "app", "store", "phone", "email", "chat"];
 const ACTIONS: usize = 40;
 const SUBS: usize = 10;
+const INVARIANTS: usize = 24;
+const FORBIDS: usize = 150;
+const TRIGGERS: usize = 100;
 
 /// A guard over the customer's fields, and its complement.
 fn guard(rng: &mut Lcg) -> (String, String) {
@@ -56,8 +59,58 @@ fn guard(rng: &mut Lcg) -> (String, String) {
     }
 }
 
-/// The files of a corpus with `processes` processes: (relative path, contents).
-pub fn corpus(processes: usize, seed: u64) -> Vec<(String, String)> {
+/// The policy-wide rules: dozens of invariants, hundreds of forbids and triggers. Triggers
+/// only run higher-numbered actions, in bands of ten, so cascades stay at most three deep.
+fn rules(rng: &mut Lcg) -> String {
+    let mut out = String::from("policy corpus\n\n");
+    for i in 0..INVARIANTS {
+        let (a, b) = (rng.below(6), rng.below(3));
+        let text = match i % 3 {
+            0 => format!(
+                "not customer.flag{a} or customer.amount{b} <= {}",
+                60 + rng.below(41)
+            ),
+            1 => format!(
+                "customer.tier{b} != bronze or customer.amount{b} < {}",
+                80 + rng.below(21)
+            ),
+            _ => format!("customer.flag{a} or customer.tier{b} in {{ bronze, silver, gold }}"),
+        };
+        out.push_str(&format!("rule invariant{i}: invariant {text}\n"));
+    }
+    for i in 0..FORBIDS {
+        let action = rng.below(ACTIONS);
+        // Most forbids concern one channel; the few that apply everywhere are narrow.
+        let rule = if rng.below(5) == 0 {
+            format!(
+                "forbid act{action} when customer.amount{} > {}",
+                rng.below(3),
+                90 + rng.below(10)
+            )
+        } else {
+            let (when, _) = guard(rng);
+            format!(
+                "forbid act{action} via {} when {when}",
+                CHANNELS[rng.below(CHANNELS.len())]
+            )
+        };
+        out.push_str(&format!("rule forbid{i}: {rule}\n"));
+    }
+    for i in 0..TRIGGERS {
+        let from = rng.below(30);
+        let band = (from / 10 + 1) * 10;
+        let to = band + rng.below(ACTIONS - band);
+        let (when, _) = guard(rng);
+        out.push_str(&format!(
+            "rule trigger{i}: on act{from} when {when} then act{to}\n"
+        ));
+    }
+    out
+}
+
+/// The files of a corpus with `processes` processes (and, `with_rules`, the policy-wide
+/// rules of [`rules`]): (relative path, contents).
+pub fn corpus(processes: usize, seed: u64, with_rules: bool) -> Vec<(String, String)> {
     let mut rng = Lcg(seed);
     let mut files = Vec::new();
 
@@ -91,6 +144,11 @@ pub fn corpus(processes: usize, seed: u64) -> Vec<(String, String)> {
     }
     actions.push_str("action escalate\n\nrule no_refund_on_chat: forbid act3 via chat\nrule review: on act0 when customer.flag0 then act7\n");
     files.push(("actions.omni".to_owned(), actions));
+
+    if with_rules {
+        // A generator of its own, so that the processes are the same with and without rules.
+        files.push(("rules.omni".to_owned(), rules(&mut Lcg(seed ^ 0x5eed))));
+    }
 
     let mut channels = String::from("policy corpus\n\n");
     for (c, name) in CHANNELS.iter().enumerate() {

@@ -4,23 +4,27 @@
 //! cargo run --release --example corpus -- 1000 target/corpus-1000
 //! target/release/omnilint check target/corpus-1000
 //! ```
+//!
+//! `--rules` adds dozens of invariants and hundreds of forbids and triggers.
 
 mod generate;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let with_rules = args.iter().any(|a| a == "--rules");
+    args.retain(|a| a != "--rules");
     let (Some(count), Some(dir)) = (
         args.first().and_then(|n| n.parse::<usize>().ok()),
         args.get(1),
     ) else {
-        eprintln!("usage: corpus PROCESSES DIR [SEED]");
+        eprintln!("usage: corpus PROCESSES DIR [SEED] [--rules]");
         return ExitCode::from(2);
     };
     let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(7);
     let root = std::path::Path::new(dir);
-    for (path, text) in generate::corpus(count, seed) {
+    for (path, text) in generate::corpus(count, seed, with_rules) {
         let file = root.join(path);
         let written = file
             .parent()

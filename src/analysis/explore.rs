@@ -73,6 +73,10 @@ pub struct Exploration {
 /// (components, initial data): one exploration.
 type RunKey = (Vec<ProcessId>, Bdd);
 
+/// The breadth-first layers of an exploration: the data first reaching each tuple at each
+/// depth.
+pub type Layers = Rc<Vec<BTreeMap<Tuple, Bdd>>>;
+
 /// (callees, caller data, failure?, target): a question about how sub-processes end.
 type SubPreKey = (Vec<ProcessId>, bool, Bdd);
 
@@ -81,6 +85,9 @@ type SubPreKey = (Vec<ProcessId>, bool, Bdd);
 pub struct Memo {
     runs: RefCell<HashMap<RunKey, Rc<Exploration>>>,
     sub_pre: RefCell<HashMap<SubPreKey, Rc<Bdd>>>,
+    /// Breadth-first layers recomputed for witnesses, by (components, initial data): every
+    /// finding in the same process shares them.
+    layers: RefCell<HashMap<RunKey, Layers>>,
     /// Each process's states in topological order, when they form no cycle.
     order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
@@ -340,12 +347,18 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     /// The breadth-first layers of an exploration, recomputed (exploration is deterministic,
     /// and its sub-process runs are memoised) when it did not keep them.
-    pub fn layers(&self, exploration: &Exploration) -> Vec<BTreeMap<Tuple, Bdd>> {
-        if !exploration.layers.is_empty() {
-            return exploration.layers.clone();
-        }
-        self.run(&exploration.components, &exploration.init, true)
-            .layers
+    pub fn layers(&self, exploration: &Exploration) -> Layers {
+        let key = (exploration.components.clone(), exploration.init.clone());
+        super::cached(&self.memo.layers, key, || {
+            if exploration.layers.is_empty() {
+                Rc::new(
+                    self.run(&exploration.components, &exploration.init, true)
+                        .layers,
+                )
+            } else {
+                Rc::new(exploration.layers.clone())
+            }
+        })
     }
 
     /// A process's states in an order where every transition leads forward, if its states
