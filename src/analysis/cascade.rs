@@ -28,10 +28,16 @@ impl Semantics<'_> {
         self.dom.valid.and(&self.invariant)
     }
 
-    /// For each trigger set off by `source`, the data in which it fires, when `source`
-    /// completes (an action, as the system would run it, for some parameters) or arrives (an
-    /// event) from data in `from`. Earlier triggers of the same source have already run.
-    pub fn trigger_situations(&self, source: TriggerSource, from: &Bdd) -> Vec<Situation> {
+    /// For each of the first `count` triggers set off by `source`, the data in which it
+    /// fires, when `source` completes (an action, as the system would run it, for some
+    /// parameters) or arrives (an event) from data in `from`. Earlier triggers of the same
+    /// source have already run.
+    pub fn trigger_situations(
+        &self,
+        source: TriggerSource,
+        from: &Bdd,
+        count: usize,
+    ) -> Vec<Situation> {
         let model = self.model();
         let (mut data, rules, frames, depth) = match source {
             TriggerSource::Action(action) => (
@@ -52,7 +58,7 @@ impl Semantics<'_> {
             ),
         };
         let mut out = Vec::new();
-        for rule in rules {
+        for rule in rules.iter().take(count) {
             let RuleKind::Trigger { when, then, .. } = &model.rule(*rule).kind.node else {
                 continue;
             };

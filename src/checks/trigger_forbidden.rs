@@ -54,14 +54,27 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             TriggerSource::Action(a) => &cx.model.index.triggers_by_action[a.index()],
             TriggerSource::Event(e) => &cx.model.index.triggers_by_event[e.index()],
         };
-        if triggers.is_empty() {
+        // Only triggers whose action a forbid without `via` can block need their situation,
+        // and only the triggers up to the last of those need to run.
+        let blockable = |rule: &crate::model::RuleId| match &cx.model.rule(*rule).kind.node {
+            RuleKind::Trigger { then, .. } => cx.model.index.forbids_by_action[then.node.index()]
+                .iter()
+                .any(|f| {
+                    matches!(
+                        cx.model.rule(*f).kind.node,
+                        RuleKind::Forbid { via: None, .. }
+                    )
+                }),
+            _ => false,
+        };
+        let Some(last) = triggers.iter().rposition(blockable) else {
             continue;
-        }
+        };
         let from = match source {
             TriggerSource::Action(a) => allowed.and(&sem.dom.params_valid(a, 0)),
             TriggerSource::Event(_) => allowed.clone(),
         };
-        for situation in sem.trigger_situations(source, &from) {
+        for situation in sem.trigger_situations(source, &from, last + 1) {
             let trigger = cx.model.rule(situation.rule);
             let RuleKind::Trigger { then, .. } = &trigger.kind.node else {
                 continue;
