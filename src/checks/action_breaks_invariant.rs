@@ -3,7 +3,7 @@
 use super::{Context, declare_check};
 use crate::analysis::semantics::Performer;
 use crate::diagnostic::{Diagnostic, Step, StepKind};
-use crate::model::{ActionId, RuleKind, Term};
+use crate::model::{ActionId, RuleKind};
 
 declare_check! {
     /// ## What it finds
@@ -48,6 +48,17 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     if allowed.is_false() {
         return; // contradictory invariants (R301): no data to speak of
     }
+    // Each invariant with the fields it reads, once.
+    let invariants: Vec<_> = cx
+        .model
+        .index
+        .invariants
+        .iter()
+        .filter_map(|rule| match &cx.model.rule(*rule).kind.node {
+            RuleKind::Invariant(cond) => Some((*rule, cond, cond.node.fields())),
+            _ => None,
+        })
+        .collect();
     for (a, action) in cx.model.actions.iter().enumerate() {
         let id = ActionId(a as u32);
         if action.effects.is_empty() {
@@ -57,16 +68,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             .and(&sem.dom.params_valid(id, 0))
             .and(&sem.requires(id, 0))
             .and_not(&sem.forbidden(id, Performer::System, 0));
-        for rule in &cx.model.index.invariants {
-            let RuleKind::Invariant(cond) = &cx.model.rule(*rule).kind.node else {
-                continue;
-            };
-            let mut reads = Vec::new();
-            cond.node.terms(&mut |t| {
-                if let Term::Field(f) = t {
-                    reads.push(*f);
-                }
-            });
+        for (rule, cond, reads) in &invariants {
             let writes: Vec<_> = action
                 .effects
                 .iter()

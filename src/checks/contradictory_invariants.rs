@@ -52,15 +52,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         .invariants
         .iter()
         .filter_map(|id| match &cx.model.rule(*id).kind.node {
-            RuleKind::Invariant(c) => {
-                let mut fields = BTreeSet::new();
-                c.node.terms(&mut |t| {
-                    if let crate::model::Term::Field(f) = t {
-                        fields.insert(*f);
-                    }
-                });
-                Some((*id, sem.dom.cond(c, &[]), fields))
-            }
+            RuleKind::Invariant(c) => Some((*id, sem.dom.cond(c, &[]), c.node.fields())),
             _ => None,
         })
         .collect();

@@ -248,6 +248,17 @@ impl Cond {
             Cond::And(_) | Cond::Or(_) | Cond::Not(_) => {}
         });
     }
+
+    /// The fields the condition reads.
+    pub fn fields(&self) -> std::collections::BTreeSet<FieldId> {
+        let mut fields = std::collections::BTreeSet::new();
+        self.terms(&mut |t| {
+            if let Term::Field(f) = t {
+                fields.insert(*f);
+            }
+        });
+        fields
+    }
 }
 
 /// A rule.
