@@ -363,7 +363,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     /// A process's states in an order where every transition leads forward, if its states
     /// form no cycle (memoised).
-    fn topological_order(&self, process: ProcessId) -> Option<Vec<StateId>> {
+    pub(crate) fn topological_order(&self, process: ProcessId) -> Option<Vec<StateId>> {
         if let Some(known) = self.memo.order.borrow().get(&process) {
             return known.clone();
         }

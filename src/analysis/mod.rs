@@ -393,7 +393,71 @@ impl<'m> Analysis<'m> {
             if reached.and(bad).is_false() {
                 continue;
             }
-            return self.trace(&explorer, context, &tuple, bad, extra_support);
+            return self
+                .trace_acyclic(&explorer, context, &tuple, bad)
+                .or_else(|| self.trace(&explorer, context, &tuple, bad, extra_support));
+        }
+        None
+    }
+
+    /// A path to data in `bad` at `tuple`, for a process whose states form no cycle, read
+    /// off the reached sets backwards: from a point of `bad`, step to a predecessor state
+    /// (the earliest in topological order) whose reached data lead to it, until the start.
+    /// Its exploration keeps no breadth-first layers, and recomputing them costs far more
+    /// than this walk. The path is not always the shortest. `None` when the process has a
+    /// cycle, or the walk goes round among the data events change (then the layers decide).
+    fn trace_acyclic(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        exploration: &Exploration,
+        tuple: &Tuple,
+        bad: &Bdd,
+    ) -> Option<Witness> {
+        let [process] = exploration.components[..] else {
+            return None;
+        };
+        if !exploration.layers.is_empty() {
+            return None;
+        }
+        let order = explorer.topological_order(process)?;
+        let rank = |t: &Tuple| order.iter().position(|s| *s == t[0]).unwrap_or(usize::MAX);
+        let start: Tuple = vec![self.model().process(process).start.node];
+        let (end_valuation, mut point) =
+            self.pick_point(&exploration.reached.get(tuple)?.and(bad))?;
+        let mut current = tuple.clone();
+        let mut steps: Vec<Step> = Vec::new();
+        // Every state once, plus room for the events that change data within a state.
+        for _ in 0..order.len() * 4 + 16 {
+            if current == start && !point.and(&exploration.init).is_false() {
+                return Some(self.finish_trace(
+                    exploration,
+                    &current,
+                    steps,
+                    &end_valuation,
+                    tuple,
+                    bad,
+                ));
+            }
+            let mut candidates: Vec<(&Tuple, &Bdd)> = exploration.reached.iter().collect();
+            // Real moves from earlier states first; an event within the state last.
+            candidates.sort_by_key(|(from, _)| (**from == current, rank(from)));
+            let found = candidates.into_iter().find_map(|(from, data)| {
+                explorer
+                    .structural_moves(&exploration.components, from)
+                    .into_iter()
+                    .filter(|(_, target)| *target == current)
+                    .find_map(|(mv, _)| {
+                        let pre = explorer.pre(exploration, from, mv, &point).and(data);
+                        let (_, previous) = self.pick_point(&pre)?;
+                        let step =
+                            self.describe_move(explorer, exploration, from, mv, &previous, &point);
+                        Some((from.clone(), previous, step))
+                    })
+            });
+            let (from, previous, step) = found?;
+            steps.push(step);
+            current = from;
+            point = previous;
         }
         None
     }
@@ -406,8 +470,6 @@ impl<'m> Analysis<'m> {
         bad: &Bdd,
         extra_support: &[&Bdd],
     ) -> Option<Witness> {
-        let model = self.model();
-        let dom = &self.sem.dom;
         let layers = explorer.layers(exploration);
         let layer = layers
             .iter()
@@ -436,10 +498,27 @@ impl<'m> Analysis<'m> {
             current = from;
             point = previous;
         }
+        let _ = extra_support;
+        Some(self.finish_trace(exploration, &current, steps, &end_valuation, tuple, bad))
+    }
+
+    /// A witness from the steps after the start (collected from the end backwards): the
+    /// start step first, and the values of the fields that matter at the end.
+    fn finish_trace(
+        &self,
+        exploration: &Exploration,
+        current: &Tuple,
+        mut steps: Vec<Step>,
+        end_valuation: &BddValuation,
+        tuple: &Tuple,
+        bad: &Bdd,
+    ) -> Witness {
+        let model = self.model();
+        let dom = &self.sem.dom;
         let components = &exploration.components;
         let start_names: Vec<String> = components
             .iter()
-            .zip(&current)
+            .zip(current)
             .map(|(p, s)| format!("`{}`", model.process(*p).state(*s).name))
             .collect();
         steps.push(Step {
@@ -456,17 +535,16 @@ impl<'m> Analysis<'m> {
             span: Some(model.process(components[0]).start.span),
         });
         steps.reverse();
-        let _ = extra_support;
-        let fields = self.explaining_fields(&end_valuation, &exploration.reached[tuple], bad);
+        let fields = self.explaining_fields(end_valuation, &exploration.reached[tuple], bad);
         let values = dom
-            .describe_fields(&end_valuation, &fields)
+            .describe_fields(end_valuation, &fields)
             .into_iter()
             .map(|(name, value)| Binding { name, value })
             .collect();
-        Some(Witness {
+        Witness {
             path: steps,
             values,
-        })
+        }
     }
 
     /// A move in words, with the parameters and channel that take it from `before` to `after`.
