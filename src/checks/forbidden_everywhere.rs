@@ -3,7 +3,7 @@
 use super::{Context, declare_check};
 use crate::analysis::semantics::Performer;
 use crate::diagnostic::Diagnostic;
-use crate::model::{RuleKind, Transition};
+use crate::model::{ActionId, ChannelId, RuleKind, Transition};
 
 declare_check! {
     /// ## What it finds
@@ -45,6 +45,9 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let explorer = cx.analysis.explorer();
+    // Whether an action is forbidden on a channel for all data: asked once per pair, not once
+    // per transition.
+    let mut always: std::collections::HashMap<(ActionId, ChannelId), bool> = Default::default();
     for process in &cx.model.processes {
         for state in &process.states {
             for t in &state.transitions {
@@ -55,13 +58,16 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 if cx.model.index.forbids_by_action[action.index()].is_empty() {
                     continue;
                 }
-                let data = allowed.and(&sem.dom.params_valid(action, 0));
                 let blocked: Vec<_> = explorer
                     .channels(&t.node)
                     .into_iter()
                     .filter(|c| {
-                        data.and_not(&sem.forbidden(action, Performer::Channel(*c), 0))
-                            .is_false()
+                        *always.entry((action, *c)).or_insert_with(|| {
+                            allowed
+                                .and(&sem.dom.params_valid(action, 0))
+                                .and_not(&sem.forbidden(action, Performer::Channel(*c), 0))
+                                .is_false()
+                        })
                     })
                     .collect();
                 if blocked.is_empty() {
