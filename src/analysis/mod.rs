@@ -424,6 +424,19 @@ impl<'m> Analysis<'m> {
         let start: Tuple = vec![self.model().process(process).start.node];
         let (end_valuation, mut point) =
             self.pick_point(&exploration.reached.get(tuple)?.and(bad))?;
+        // Every move between reached states, once: (from, its data, the move, where it
+        // leads), real moves from earlier states first.
+        let mut moves: Vec<(&Tuple, &Bdd, Move, Tuple)> = exploration
+            .reached
+            .iter()
+            .flat_map(|(from, data)| {
+                explorer
+                    .structural_moves(&exploration.components, from)
+                    .into_iter()
+                    .map(move |(mv, target)| (from, data, mv, target))
+            })
+            .collect();
+        moves.sort_by_key(|(from, _, _, _)| rank(from));
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
         // Every state once, plus room for the events that change data within a state.
@@ -438,22 +451,22 @@ impl<'m> Analysis<'m> {
                     bad,
                 ));
             }
-            let mut candidates: Vec<(&Tuple, &Bdd)> = exploration.reached.iter().collect();
-            // Real moves from earlier states first; an event within the state last.
-            candidates.sort_by_key(|(from, _)| (**from == current, rank(from)));
-            let found = candidates.into_iter().find_map(|(from, data)| {
-                explorer
-                    .structural_moves(&exploration.components, from)
-                    .into_iter()
-                    .filter(|(_, target)| *target == current)
-                    .find_map(|(mv, _)| {
-                        let pre = explorer.pre(exploration, from, mv, &point).and(data);
-                        let (_, previous) = self.pick_point(&pre)?;
-                        let step =
-                            self.describe_move(explorer, exploration, from, mv, &previous, &point);
-                        Some((from.clone(), previous, step))
-                    })
-            });
+            // A move from another state first; an event within this one last.
+            let here = &current;
+            let into = |within: bool| {
+                moves
+                    .iter()
+                    .filter(move |(from, _, _, target)| target == here && (*from == here) == within)
+            };
+            let found = into(false)
+                .chain(into(true))
+                .find_map(|(from, data, mv, _)| {
+                    let pre = explorer.pre(exploration, from, *mv, &point).and(data);
+                    let (_, previous) = self.pick_point(&pre)?;
+                    let step =
+                        self.describe_move(explorer, exploration, from, *mv, &previous, &point);
+                    Some(((*from).clone(), previous, step))
+                });
             let (from, previous, step) = found?;
             steps.push(step);
             current = from;
@@ -693,11 +706,7 @@ impl<'m> Analysis<'m> {
 /// never read or written while it runs, so dropping them changes no verdict and keeps the
 /// sets small.
 pub fn own_start(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
-    let full = sem
-        .dom
-        .valid
-        .and(&sem.invariant)
-        .and(&process_requires(sem, process));
+    let full = sem.allowed.and(&process_requires(sem, process));
     let cone = cone_of_influence(sem.model(), process);
     let outside: Vec<biodivine_lib_bdd::BddVariable> = (0..sem.model().fields.len())
         .filter(|f| !cone.contains(&FieldId(*f as u32)))

@@ -57,6 +57,8 @@ pub struct Semantics<'m> {
     pub dom: Domain<'m>,
     /// All invariants, over the fields (domain validity not included: see `Domain::valid`).
     pub invariant: Bdd,
+    /// The data every field type and every invariant allows.
+    pub allowed: Bdd,
     /// Per action: the invariants that mention a field it writes, the only ones it can break.
     breakable: Vec<Bdd>,
     completes: RefCell<HashMap<(ActionId, Performer, usize), Bdd>>,
@@ -92,6 +94,7 @@ impl<'m> Semantics<'m> {
             })
             .collect();
         Ok(Semantics {
+            allowed: dom.valid.and(&invariant),
             dom,
             invariant,
             breakable,
@@ -116,15 +119,14 @@ impl<'m> Semantics<'m> {
         let model = self.model();
         let mut forbidden = self.dom.vars.mk_false();
         for rule in &model.index.forbids_by_action[action.index()] {
-            let RuleKind::Forbid { via, when, .. } = &model.rule(*rule).kind.node else {
-                continue;
+            let kind = &model.rule(*rule).kind.node;
+            let channel = match performer {
+                Performer::Channel(c) => Some(c),
+                Performer::System => None,
             };
-            let applies = match (via, performer) {
-                (None, _) => true,
-                (Some(channels), Performer::Channel(c)) => channels.iter().any(|ch| ch.node == c),
-                (Some(_), Performer::System) => false,
-            };
-            if applies {
+            if let RuleKind::Forbid { when, .. } = kind
+                && kind.forbid_applies_on(channel)
+            {
                 let cond = when.as_ref().map_or_else(
                     || self.dom.vars.mk_true(),
                     |w| self.dom.cond(w, &[(action, depth)]),
@@ -304,15 +306,13 @@ impl<'m> Semantics<'m> {
         }
         self.log.borrow_mut().ran.insert(action);
         let model = self.model();
-        let mut data = self.effects_image(set, action, depth);
-        for rule in &model.index.triggers_by_action[action.index()] {
-            let when = self.trigger_when(*rule, &[(action, depth)]);
-            if let Some(then) = self.trigger_then(*rule) {
-                data =
-                    data.and_not(&when)
-                        .or(&self.triggered_post(&data.and(&when), then, depth + 1));
-            }
-        }
+        let mut data = self.run_triggers(
+            self.effects_image(set, action, depth),
+            &model.index.triggers_by_action[action.index()],
+            &[(action, depth)],
+            depth + 1,
+            &mut |_, _| {},
+        );
         for event in &model.action(action).emits {
             self.log.borrow_mut().emitted.insert(event.node);
             data = self.event_post(&data, event.node, depth + 1);
@@ -327,13 +327,34 @@ impl<'m> Semantics<'m> {
 
     /// The data after `event` is delivered: the triggers on it run at `depth`.
     pub fn event_post(&self, set: &Bdd, event: EventId, depth: usize) -> Bdd {
-        let mut data = set.clone();
-        for rule in &self.model().index.triggers_by_event[event.index()] {
-            let when = self.trigger_when(*rule, &[]);
+        self.run_triggers(
+            set.clone(),
+            &self.model().index.triggers_by_event[event.index()],
+            &[],
+            depth,
+            &mut |_, _| {},
+        )
+    }
+
+    /// Runs `rules` (triggers, in rule order) on `data`: each runs its action at `depth`
+    /// where its `when` (read with `frames`) holds in the data the previous ones left.
+    /// `fired` is told where each one fires, before it runs.
+    pub(crate) fn run_triggers(
+        &self,
+        mut data: Bdd,
+        rules: &[RuleId],
+        frames: &[Frame],
+        depth: usize,
+        fired: &mut dyn FnMut(RuleId, &Bdd),
+    ) -> Bdd {
+        for rule in rules {
+            let when = self.trigger_when(*rule, frames);
             if let Some(then) = self.trigger_then(*rule) {
+                let fires = data.and(&when);
+                fired(*rule, &fires);
                 data = data
                     .and_not(&when)
-                    .or(&self.triggered_post(&data.and(&when), then, depth));
+                    .or(&self.triggered_post(&fires, then, depth));
             }
         }
         data
@@ -341,7 +362,7 @@ impl<'m> Semantics<'m> {
 
     /// A triggered action: it completes (for some parameters) or is rejected and changes
     /// nothing.
-    pub(crate) fn triggered_post(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
+    fn triggered_post(&self, set: &Bdd, action: ActionId, depth: usize) -> Bdd {
         if set.is_false() {
             return set.clone();
         }
@@ -360,48 +381,80 @@ impl<'m> Semantics<'m> {
     /// The data and parameters (at `depth`) from which `action`, once it completes, leads
     /// into `target`.
     pub fn pre(&self, target: &Bdd, action: ActionId, depth: usize) -> Bdd {
-        let model = self.model();
-        let mut data = target.clone();
-        for event in model.action(action).emits.iter().rev() {
-            data = self.event_pre(&data, event.node, depth + 1);
-        }
-        for rule in model.index.triggers_by_action[action.index()].iter().rev() {
-            let when = self.trigger_when(*rule, &[(action, depth)]);
-            if let Some(then) = self.trigger_then(*rule) {
-                data =
-                    data.and_not(&when)
-                        .or(&when.and(&self.triggered_pre(&data, then, depth + 1)));
-            }
-        }
-        self.effects_pre(&data, action, depth)
+        self.pre_or_running(target, action, depth, None)
     }
 
     /// The data from which delivering `event` leads into `target`.
     pub fn event_pre(&self, target: &Bdd, event: EventId, depth: usize) -> Bdd {
+        self.event_pre_or_running(target, event, depth, None)
+    }
+
+    /// [`Self::pre`], and, with a `goal`, also the data and parameters from which completing
+    /// `action` runs `goal` on the way: `action` is `goal`, or its cascade runs it.
+    pub fn pre_or_running(
+        &self,
+        target: &Bdd,
+        action: ActionId,
+        depth: usize,
+        goal: Option<ActionId>,
+    ) -> Bdd {
+        if goal == Some(action) {
+            return self.dom.vars.mk_true();
+        }
+        let model = self.model();
+        let mut data = target.clone();
+        for event in model.action(action).emits.iter().rev() {
+            data = self.event_pre_or_running(&data, event.node, depth + 1, goal);
+        }
+        for rule in model.index.triggers_by_action[action.index()].iter().rev() {
+            data = self.trigger_pre(*rule, &[(action, depth)], depth + 1, &data, goal);
+        }
+        self.effects_pre(&data, action, depth)
+    }
+
+    /// [`Self::event_pre`], and, with a `goal`, the data from which the event's triggers
+    /// run `goal`.
+    pub fn event_pre_or_running(
+        &self,
+        target: &Bdd,
+        event: EventId,
+        depth: usize,
+        goal: Option<ActionId>,
+    ) -> Bdd {
         let mut data = target.clone();
         for rule in self.model().index.triggers_by_event[event.index()]
             .iter()
             .rev()
         {
-            let when = self.trigger_when(*rule, &[]);
-            if let Some(then) = self.trigger_then(*rule) {
-                data = data
-                    .and_not(&when)
-                    .or(&when.and(&self.triggered_pre(&data, then, depth)));
-            }
+            data = self.trigger_pre(*rule, &[], depth, &data, goal);
         }
         data
     }
 
-    fn triggered_pre(&self, target: &Bdd, action: ActionId, depth: usize) -> Bdd {
-        if depth > MAX_CASCADE {
+    /// One trigger, backwards: where its `when` fails nothing happens; where it holds, the
+    /// triggered action runs (for some parameters) or is rejected and changes nothing.
+    fn trigger_pre(
+        &self,
+        rule: RuleId,
+        frames: &[Frame],
+        depth: usize,
+        target: &Bdd,
+        goal: Option<ActionId>,
+    ) -> Bdd {
+        let Some(then) = self.trigger_then(rule) else {
             return target.clone();
+        };
+        if depth > MAX_CASCADE {
+            return target.clone(); // cut short, like `triggered_post`
         }
-        let valid = self.dom.params_valid(action, depth);
-        let completes = self.completes(action, Performer::System, depth);
-        let params = self.dom.param_vars(action, depth);
-        let applied = completes.and(&self.pre(target, action, depth));
+        let when = self.trigger_when(rule, frames);
+        let valid = self.dom.params_valid(then, depth);
+        let completes = self.completes(then, Performer::System, depth);
+        let applied = completes.and(&self.pre_or_running(target, then, depth, goal));
         let rejected = valid.and_not(&completes).and(target);
-        applied.or(&rejected).exists(&params)
+        let triggered = applied
+            .or(&rejected)
+            .exists(&self.dom.param_vars(then, depth));
+        target.and_not(&when).or(&when.and(&triggered))
     }
 }

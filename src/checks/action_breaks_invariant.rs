@@ -44,7 +44,7 @@ declare_check! {
 /// Reports each (action, invariant) pair where the action's effects can break the invariant.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let sem = &cx.analysis.sem;
-    let allowed = sem.allowed();
+    let allowed = &sem.allowed;
     if allowed.is_false() {
         return; // contradictory invariants (R301): no data to speak of
     }

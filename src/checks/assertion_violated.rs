@@ -131,7 +131,7 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
                     };
                     let data = enabled
                         .and(reach)
-                        .and(&sem.runs_pre(action.node, goal, 0, &none))
+                        .and(&sem.pre_or_running(&none, action.node, 0, Some(goal)))
                         .exists(&sem.dom.param_vars(action.node, 0));
                     (TriggerSource::Action(action.node), data)
                 }
@@ -139,9 +139,12 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
                     let Some(enabled) = explorer.enabled(&t.node) else {
                         continue;
                     };
-                    let data = enabled
-                        .and(reach)
-                        .and(&sem.event_runs_pre(event.node, goal, 0, &none));
+                    let data = enabled.and(reach).and(&sem.event_pre_or_running(
+                        &none,
+                        event.node,
+                        0,
+                        Some(goal),
+                    ));
                     (TriggerSource::Event(event.node), data)
                 }
                 _ => continue,
@@ -167,7 +170,7 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
             if model.index.triggers_by_event[event.index()].is_empty() {
                 continue;
             }
-            let data = reach.and(&sem.event_runs_pre(*event, goal, 0, &none));
+            let data = reach.and(&sem.event_pre_or_running(&none, *event, 0, Some(goal)));
             if !data.is_false() {
                 let source = TriggerSource::Event(*event);
                 return Some(Violation {

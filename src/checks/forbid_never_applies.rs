@@ -56,7 +56,7 @@ pub fn forbids(model: &Model) -> impl Iterator<Item = RuleId> + '_ {
 
 /// Reports each forbid that can never apply.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let allowed = cx.analysis.sem.allowed();
+    let allowed = &cx.analysis.sem.allowed;
     if allowed.is_false() {
         return;
     }
@@ -67,7 +67,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        if applies(cx, &allowed, rule).is_some_and(|a| a.is_false()) {
+        if applies(cx, allowed, rule).is_some_and(|a| a.is_false()) {
             let name = &cx.model.rule(rule).name;
             out.push(
                 Diagnostic::new(

@@ -3,7 +3,7 @@
 use super::{Context, declare_check};
 use crate::analysis::semantics::Performer;
 use crate::diagnostic::Diagnostic;
-use crate::model::{ActionId, ChannelId, RuleKind, Transition};
+use crate::model::{ActionId, ChannelId, Transition};
 
 declare_check! {
     /// ## What it finds
@@ -40,7 +40,7 @@ declare_check! {
 /// Reports each `on` transition with channels on which its action is always forbidden.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let sem = &cx.analysis.sem;
-    let allowed = sem.allowed();
+    let allowed = &sem.allowed;
     if allowed.is_false() {
         return;
     }
@@ -89,13 +89,11 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 .with_help("take the channel out of the transition (hand the customer off instead), or narrow the forbid with a `when`");
                 for rule in &cx.model.index.forbids_by_action[action.index()] {
                     let r = cx.model.rule(*rule);
-                    if let RuleKind::Forbid { via, .. } = &r.kind.node {
-                        let applies = via
-                            .as_ref()
-                            .is_none_or(|v| v.iter().any(|c| blocked.contains(&c.node)));
-                        if applies {
-                            d = d.with_label(r.kind.span, "forbids it there");
-                        }
+                    if blocked
+                        .iter()
+                        .any(|c| r.kind.node.forbid_applies_on(Some(*c)))
+                    {
+                        d = d.with_label(r.kind.span, "forbids it there");
                     }
                 }
                 out.push(d);

@@ -39,7 +39,7 @@ declare_check! {
 /// Reports each forbid another forbid of the same action covers. Only forbids of one action
 /// are compared with each other.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let allowed = cx.analysis.sem.allowed();
+    let allowed = &cx.analysis.sem.allowed;
     if allowed.is_false() {
         return;
     }
@@ -49,7 +49,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
         let sets: Vec<_> = rules
             .iter()
-            .map(|r| applies(cx, &allowed, *r).unwrap_or_else(|| allowed.clone()))
+            .map(|r| applies(cx, allowed, *r).unwrap_or_else(|| allowed.clone()))
             .collect();
         for (i, rule) in rules.iter().enumerate() {
             if sets[i].is_false() {

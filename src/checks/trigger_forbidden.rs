@@ -42,7 +42,7 @@ declare_check! {
 /// Reports each (trigger, forbid) pair where the forbid blocks what the trigger runs.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let sem = &cx.analysis.sem;
-    let allowed = sem.allowed();
+    let allowed = &sem.allowed;
     if allowed.is_false() {
         return;
     }
@@ -59,12 +59,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         let blockable = |rule: &crate::model::RuleId| match &cx.model.rule(*rule).kind.node {
             RuleKind::Trigger { then, .. } => cx.model.index.forbids_by_action[then.node.index()]
                 .iter()
-                .any(|f| {
-                    matches!(
-                        cx.model.rule(*f).kind.node,
-                        RuleKind::Forbid { via: None, .. }
-                    )
-                }),
+                .any(|f| cx.model.rule(*f).kind.node.forbid_applies_on(None)),
             _ => false,
         };
         let Some(last) = triggers.iter().rposition(blockable) else {
@@ -82,12 +77,12 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             let then = then.node;
             for forbid_id in &cx.model.index.forbids_by_action[then.index()] {
                 let forbid = cx.model.rule(*forbid_id);
-                let RuleKind::Forbid {
-                    via: None, when, ..
-                } = &forbid.kind.node
-                else {
-                    continue; // a forbid with `via` never applies to the system
+                let RuleKind::Forbid { when, .. } = &forbid.kind.node else {
+                    continue;
                 };
+                if !forbid.kind.node.forbid_applies_on(None) {
+                    continue; // a forbid with `via` never applies to the system
+                }
                 let frame = (then, situation.depth);
                 let holds = when
                     .as_ref()

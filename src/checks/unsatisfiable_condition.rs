@@ -42,7 +42,7 @@ declare_check! {
 /// Reports each condition no allowed data satisfies.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let sem = &cx.analysis.sem;
-    let allowed = sem.allowed();
+    let allowed = &sem.allowed;
     if allowed.is_false() {
         return;
     }

@@ -295,6 +295,23 @@ pub enum RuleKind {
     },
 }
 
+impl RuleKind {
+    /// For a forbid: whether it applies on `channel`, or, for `None`, to the system (which
+    /// only forbids without `via` bind). False for other rules.
+    pub fn forbid_applies_on(&self, channel: Option<ChannelId>) -> bool {
+        match (self, channel) {
+            (RuleKind::Forbid { via: None, .. }, _) => true,
+            (
+                RuleKind::Forbid {
+                    via: Some(list), ..
+                },
+                Some(c),
+            ) => list.iter().any(|x| x.node == c),
+            _ => false,
+        }
+    }
+}
+
 /// What sets a trigger off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TriggerSource {
