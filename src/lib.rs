@@ -7,10 +7,13 @@
 extern crate alloc;
 
 pub mod analysis;
+pub mod baseline;
 pub mod checks;
+pub mod config;
 pub mod diagnostic;
 pub mod lint;
 pub mod model;
 pub mod render;
 pub mod source;
+pub mod suppress;
 pub mod syntax;

@@ -8,6 +8,7 @@ use crate::checks::{Context, REGISTRY};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::model::{self, Model};
 use crate::source::{FileId, SourceFile, Sources, Span};
+use crate::suppress;
 use crate::syntax::{self, Syntax, ast};
 use std::collections::BTreeMap;
 
@@ -70,6 +71,7 @@ pub fn check(inputs: Vec<Input>) -> Report {
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
     let mut parsed: Vec<(FileId, ast::File)> = Vec::new();
+    let mut suppressions: BTreeMap<FileId, suppress::FileSuppressions> = BTreeMap::new();
     for input in inputs {
         let syntax = Syntax::of_path(&input.name);
         let (file, text, problem) = decode(&mut sources, input);
@@ -79,6 +81,11 @@ pub fn check(inputs: Vec<Input>) -> Report {
         }
         let (tree, mut found) = syntax::parse(file, &text, syntax);
         diagnostics.append(&mut found);
+        let blocks = suppress::blocks(&tree);
+        let found = suppress::scan(file, &text, syntax, &blocks, &mut diagnostics);
+        if !found.is_empty() {
+            suppressions.insert(file, found);
+        }
         parsed.push((file, tree));
     }
 
@@ -113,6 +120,7 @@ pub fn check(inputs: Vec<Input>) -> Report {
         policies.push(Policy { name, files, model });
     }
 
+    apply_suppressions(&mut diagnostics, suppressions, &policies);
     for d in &mut diagnostics {
         d.policy = policies
             .iter()
@@ -124,6 +132,36 @@ pub fn check(inputs: Vec<Input>) -> Report {
         sources,
         policies,
         diagnostics,
+    }
+}
+
+/// Drops the findings the files' suppressions silence, then reports the suppressions that
+/// silenced nothing, in policies analysed in full (elsewhere findings may be missing).
+fn apply_suppressions(
+    diagnostics: &mut Vec<Diagnostic>,
+    mut suppressions: BTreeMap<FileId, suppress::FileSuppressions>,
+    policies: &[Policy],
+) {
+    if suppressions.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| {
+        suppressions
+            .get_mut(&d.span.file)
+            .is_none_or(|s| !s.silences(d))
+    });
+    for policy in policies {
+        let cut_short = diagnostics
+            .iter()
+            .any(|d| d.check == &ANALYSIS_INCOMPLETE && policy.files.contains(&d.span.file));
+        if policy.model.is_none() || cut_short {
+            continue;
+        }
+        for file in &policy.files {
+            if let Some(s) = suppressions.get(file) {
+                diagnostics.extend(s.unused());
+            }
+        }
     }
 }
 

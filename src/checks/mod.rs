@@ -24,6 +24,7 @@ pub mod forbidden_everywhere;
 pub mod handoff_dead_end;
 pub mod handoff_loop;
 pub mod handoff_loses_context;
+pub mod invalid_suppression;
 pub mod malformed_process;
 pub mod no_way_out;
 pub mod policy_header;
@@ -39,6 +40,7 @@ pub mod unknown_name;
 pub mod unreachable_state;
 pub mod unsatisfiable_condition;
 pub mod unused_capability;
+pub mod unused_suppression;
 
 pub(crate) use registry::declare_check;
-pub use registry::{Check, CheckMeta, Context, Group, REGISTRY, Run, lookup};
+pub use registry::{Check, CheckMeta, Context, Group, REGISTRY, Run, did_you_mean, lookup};

@@ -157,6 +157,14 @@ pub static REGISTRY: &[Check] = &[
         run: None,
     },
     Check {
+        meta: &super::invalid_suppression::INVALID_SUPPRESSION,
+        run: None,
+    },
+    Check {
+        meta: &super::unused_suppression::UNUSED_SUPPRESSION,
+        run: None,
+    },
+    Check {
         meta: &super::syntax_error::SYNTAX_ERROR,
         run: None,
     },
@@ -291,4 +299,22 @@ pub fn lookup(code_or_name: &str) -> Option<&'static CheckMeta> {
     REGISTRY.iter().map(|c| c.meta).find(|c| {
         c.code.eq_ignore_ascii_case(code_or_name) || c.name.eq_ignore_ascii_case(code_or_name)
     })
+}
+
+/// " (did you mean `X`?)" when a code or name is close to `given`; empty otherwise.
+pub fn did_you_mean(given: &str) -> String {
+    let given = given.to_ascii_lowercase();
+    REGISTRY
+        .iter()
+        .flat_map(|c| [c.code, c.name])
+        .map(|n| {
+            (
+                strsim::damerau_levenshtein(&given, &n.to_ascii_lowercase()),
+                n,
+            )
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default()
 }

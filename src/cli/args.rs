@@ -22,8 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Check policies: files, or directories searched for *.omni and *.omni.yaml files.
     ///
-    /// Exit status: 0 when there is no error, 1 when there is at least one, 2 when omnilint
-    /// could not run (a path that cannot be read, bad arguments).
+    /// Exit status: 0 when nothing at or above the failing severity (`--fail-level`, errors
+    /// by default) is found, 1 when something is, 2 when omnilint could not run (a path that
+    /// cannot be read, bad arguments, a bad configuration or baseline).
     Check(CheckArgs),
     /// Print the documentation of a check (by code, like E002, or by name).
     Explain {
@@ -44,6 +45,49 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// The configuration file; by default `omnilint.yaml`, looked for from the first path
+    /// upwards.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every `omnilint.yaml`: default severities, nothing excluded.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// The least severity that fails the run (exit 1).
+    #[arg(long, value_enum, default_value_t = FailLevel::Error, value_name = "LEVEL")]
+    pub fail_level: FailLevel,
+
+    /// `--deny warnings` is `--fail-level warning`.
+    #[arg(long, value_enum, value_name = "WHAT", conflicts_with = "fail_level")]
+    pub deny: Option<Deny>,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in this baseline file and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// `--fail-level`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailLevel {
+    /// Fail on errors only.
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Note,
+}
+
+/// `--deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Warnings fail the run, as errors do.
+    Warnings,
 }
 
 /// `--format`.
@@ -53,6 +97,12 @@ pub enum Format {
     Human,
     /// One JSON document (see the README), for programs.
     Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// JUnit XML: one test case per check per file.
+    Junit,
 }
 
 /// `--color`.

@@ -5,14 +5,19 @@ use omnilint::lint::{Input, MAX_FILE_BYTES, is_policy_file};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Reads every file named, and every policy file under every directory named.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, CliError> {
+/// Reads every file named, and every policy file under every directory named that
+/// `excluded` (given a path and whether it is a directory) does not rule out. Files named
+/// explicitly are always read.
+pub fn collect(
+    paths: &[PathBuf],
+    excluded: &dyn Fn(&Path, bool) -> bool,
+) -> Result<Vec<Input>, CliError> {
     let mut inputs = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|e| unreadable(path, &e))?;
         if metadata.is_dir() {
             let before = inputs.len();
-            walk(path, &mut inputs)?;
+            walk(path, excluded, &mut inputs)?;
             if inputs.len() == before && paths.len() == 1 {
                 return Err(CliError::NoPolicies(format!("`{}`", path.display())));
             }
@@ -27,7 +32,11 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, CliError> {
     Ok(inputs)
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), CliError> {
+fn walk(
+    dir: &Path,
+    excluded: &dyn Fn(&Path, bool) -> bool,
+    inputs: &mut Vec<Input>,
+) -> Result<(), CliError> {
     let walker = ignore::WalkBuilder::new(dir)
         .require_git(false)
         .sort_by_file_path(|a, b| a.cmp(b))
@@ -38,7 +47,11 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), CliError> {
             reason: e.to_string(),
         })?;
         let is_file = entry.file_type().is_some_and(|t| t.is_file());
-        if is_file && is_policy_file(&entry.file_name().to_string_lossy()) {
+        // A file is excluded by its own pattern or by one of its directories'.
+        if is_file
+            && is_policy_file(&entry.file_name().to_string_lossy())
+            && !excluded(entry.path(), false)
+        {
             inputs.push(read(entry.path())?);
         }
     }
@@ -65,7 +78,7 @@ fn display_name(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
 
-fn unreadable(path: &Path, error: &std::io::Error) -> CliError {
+pub(super) fn unreadable(path: &Path, error: &std::io::Error) -> CliError {
     let reason = match error.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),

@@ -3,12 +3,17 @@
 
 mod args;
 mod files;
+mod settings;
 
 use anstream::AutoStream;
-use args::{Cli, ColorArg, Command, Format};
+use args::{CheckArgs, Cli, ColorArg, Command, Deny, FailLevel, Format};
 use clap::Parser;
+use omnilint::baseline::Baseline;
 use omnilint::checks::{self, Group};
+use omnilint::config::Config;
+use omnilint::diagnostic::Severity;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// A failure of the tool itself (not a finding): printed on one line, exit 2.
@@ -28,6 +33,12 @@ pub enum CliError {
     /// `explain` of a code that does not exist.
     #[error("unknown check `{0}`{1}; `omnilint list` shows them all")]
     UnknownCheck(String, String),
+    /// A configuration file that cannot be used.
+    #[error("invalid configuration: {0}")]
+    Config(omnilint::config::ConfigError),
+    /// A baseline file that cannot be used.
+    #[error("invalid baseline `{0}`: {1}")]
+    Baseline(String, omnilint::baseline::BaselineError),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
@@ -43,25 +54,10 @@ pub fn run() -> Result<ExitCode, CliError> {
     };
     let mut out = AutoStream::new(std::io::stdout(), choice);
     match cli.command {
-        Command::Check(args) => {
-            let inputs = files::collect(&args.paths)?;
-            let report = omnilint::lint::check(inputs);
-            let text = match args.format {
-                Format::Human => omnilint::render::human(&report, true),
-                Format::Json => omnilint::render::json(&report),
-            };
-            write_all(&mut out, &text)?;
-            let failed = report.count(omnilint::diagnostic::Severity::Error) > 0;
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        Command::Check(args) => check(&args, &mut out),
         Command::Explain { check } => {
             let Some(meta) = checks::lookup(&check) else {
-                let names = checks::REGISTRY.iter().flat_map(|c| [c.code, c.name]);
-                let hint = strsim_hint(&check, names);
+                let hint = checks::did_you_mean(&check);
                 return Err(CliError::UnknownCheck(check, hint));
             };
             let text = format!(
@@ -104,23 +100,73 @@ pub fn run() -> Result<ExitCode, CliError> {
     }
 }
 
+fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, CliError> {
+    let first = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let config = if args.no_config {
+        Config::default()
+    } else {
+        settings::config(args.config.as_deref(), first)?
+    };
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(settings::baseline)
+        .transpose()?;
+    let excluded = |path: &Path, is_dir: bool| {
+        settings::relative(&config, path).is_some_and(|p| config.excludes(&p, is_dir))
+    };
+    let inputs = files::collect(&args.paths, &excluded)?;
+    let mut report = omnilint::lint::check(inputs);
+    config.apply(&mut report, |name| {
+        settings::relative(&config, Path::new(name))
+    });
+
+    if let Some(file) = &args.write_baseline {
+        let written = Baseline::of(&report);
+        std::fs::write(file, written.to_json()).map_err(|e| files::unreadable(file, &e))?;
+        anstream::eprintln!(
+            "omnilint: wrote {} finding{} to `{}`",
+            written.findings.len(),
+            if written.findings.len() == 1 { "" } else { "s" },
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let known = baseline.map_or(0, |b| b.filter(&mut report));
+
+    let fail_level = match (args.deny, args.fail_level) {
+        (Some(Deny::Warnings), _) | (None, FailLevel::Warning) => Severity::Warning,
+        (None, FailLevel::Error) => Severity::Error,
+        (None, FailLevel::Note) => Severity::Note,
+    };
+    let text = match args.format {
+        Format::Human => {
+            let mut text = omnilint::render::human(&report, true);
+            if known > 0 {
+                text.push_str(&format!(
+                    "{known} finding{} in the baseline not shown\n",
+                    if known == 1 { "" } else { "s" }
+                ));
+            }
+            text
+        }
+        Format::Json => omnilint::render::json(&report),
+        Format::Sarif => omnilint::render::sarif(&report),
+        Format::Github => omnilint::render::github(&report),
+        Format::Junit => omnilint::render::junit(&report, fail_level),
+    };
+    write_all(out, &text)?;
+    let failed = report.diagnostics.iter().any(|d| d.severity >= fail_level);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn write_all(out: &mut impl Write, text: &str) -> Result<(), CliError> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
-}
-
-fn strsim_hint<'a>(given: &str, names: impl Iterator<Item = &'a str>) -> String {
-    names
-        .map(|n| {
-            (
-                strsim::damerau_levenshtein(&given.to_ascii_lowercase(), &n.to_ascii_lowercase()),
-                n,
-            )
-        })
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, n)| format!(" (did you mean `{n}`?)"))
-        .unwrap_or_default()
 }

@@ -132,7 +132,8 @@ fn render_one(renderer: &Renderer, sources: &Sources, d: &Diagnostic) -> String 
     renderer.render(&[group])
 }
 
-fn witness_text(sources: &Sources, w: &crate::diagnostic::Witness) -> String {
+/// The witness as the lines printed under a finding.
+pub(crate) fn witness_text(sources: &Sources, w: &crate::diagnostic::Witness) -> String {
     let mut text = String::from("witness:");
     for (i, step) in w.path.iter().enumerate() {
         text.push_str(&format!("\n  {}. {}", i + 1, step.text));

@@ -1,10 +1,16 @@
 //! Output formats, one file each. Renderers are pure: they return strings.
 
+mod github;
 mod human;
 mod json;
+mod junit;
+mod sarif;
 
+pub use github::github;
 pub use human::{human, summary_line};
 pub use json::json;
+pub use junit::junit;
+pub use sarif::sarif;
 
 use crate::source::{Sources, Span};
 

@@ -5,7 +5,7 @@ pub mod ast;
 mod errors;
 mod omni;
 mod split;
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod grammar_tests;

@@ -22,7 +22,7 @@ type S = Spanned<String>;
 type FragmentParser<T> = fn(FileId, usize, &str, &mut Vec<Diagnostic>) -> Option<Node<T>>;
 
 /// A YAML mapping read in order, keeping each key's location.
-struct Entries<V>(Vec<(S, V)>);
+pub(crate) struct Entries<V>(pub(crate) Vec<(S, V)>);
 
 impl<V> Default for Entries<V> {
     fn default() -> Self {
@@ -197,6 +197,18 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     (out, reader.diags)
 }
 
+/// serde-saphyr's message without its location (the caller shows it) and without advice
+/// about its own options.
+pub(crate) fn error_message(error: &serde_saphyr::Error) -> String {
+    let raw = error.without_snippet().to_string();
+    let message = raw.split(" at line ").next().unwrap_or(&raw).trim();
+    let message = message
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(message);
+    message.to_owned()
+}
+
 struct Reader<'t> {
     file: FileId,
     text: &'t str,
@@ -217,13 +229,7 @@ impl Reader<'_> {
             }
             _ => Span::new(self.file, 0, 0),
         };
-        let raw = error.without_snippet().to_string();
-        let message = raw
-            .split(" at line ")
-            .next()
-            .unwrap_or(&raw)
-            .trim()
-            .to_owned();
+        let message = error_message(error);
         let (message, help) = if message.starts_with("budget breached") {
             (
                 "the YAML document grows too large when its aliases are expanded".to_owned(),

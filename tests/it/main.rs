@@ -9,6 +9,7 @@ mod bad_input;
 mod budget;
 mod cli;
 mod fixtures;
+mod gate;
 mod reference;
 mod registry;
 mod stories;
