@@ -33,6 +33,31 @@ pub enum Command {
     },
     /// List every check with its code, name and default severity.
     List,
+    /// Decide requests against a policy, as a backend would: JSON in (standard input or
+    /// `--request`), JSON out.
+    ///
+    /// A request is `{"process", "state", "channel", "action", "params", "fields"}`; without
+    /// `action` it asks what can be done now. An array of requests gets an array of answers,
+    /// with `{"error": ...}` for a request that cannot be answered. Exit status: 0 when
+    /// answered (allowed or not), 2 when the policy cannot be read or a single request is
+    /// malformed.
+    Decide(DecideArgs),
+}
+
+/// Arguments of `omnilint decide`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The policy's files and directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// The policy to decide with, when the files hold several.
+    #[arg(long)]
+    pub policy: Option<String>,
+
+    /// Read the request from this file instead of standard input.
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
 }
 
 /// Arguments of `omnilint check`.

@@ -6,12 +6,13 @@ mod files;
 mod settings;
 
 use anstream::AutoStream;
-use args::{CheckArgs, Cli, ColorArg, Command, Deny, FailLevel, Format};
+use args::{CheckArgs, Cli, ColorArg, Command, DecideArgs, Deny, FailLevel, Format};
 use clap::Parser;
 use omnilint::baseline::Baseline;
 use omnilint::checks::{self, Group};
 use omnilint::config::Config;
 use omnilint::diagnostic::Severity;
+use omnilint::engine::{Engine, Request, RequestError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +40,12 @@ pub enum CliError {
     /// A baseline file that cannot be used.
     #[error("invalid baseline `{0}`: {1}")]
     Baseline(String, omnilint::baseline::BaselineError),
+    /// `decide` on a policy that cannot be loaded.
+    #[error("{0}")]
+    Engine(omnilint::engine::EngineError),
+    /// A request that cannot be answered.
+    #[error("invalid request: {0}")]
+    Request(String),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
@@ -55,6 +62,7 @@ pub fn run() -> Result<ExitCode, CliError> {
     let mut out = AutoStream::new(std::io::stdout(), choice);
     match cli.command {
         Command::Check(args) => check(&args, &mut out),
+        Command::Decide(args) => decide(&args, &mut out),
         Command::Explain { check } => {
             let Some(meta) = checks::lookup(&check) else {
                 let hint = checks::did_you_mean(&check);
@@ -162,6 +170,65 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn decide(args: &DecideArgs, out: &mut impl Write) -> Result<ExitCode, CliError> {
+    let inputs = files::collect(&args.paths, &|_, _| false)?;
+    let engine = Engine::load(inputs, args.policy.as_deref()).map_err(CliError::Engine)?;
+    let text = match &args.request {
+        Some(file) => std::fs::read_to_string(file).map_err(|e| files::unreadable(file, &e))?,
+        None => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(CliError::Output)?;
+            text
+        }
+    };
+    let malformed = |e: serde_json::Error| {
+        let message = e.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        CliError::Request(format!(
+            "line {}, column {}: {message}",
+            e.line(),
+            e.column()
+        ))
+    };
+    let document: serde_json::Value = serde_json::from_str(&text).map_err(malformed)?;
+    let answer = match document {
+        serde_json::Value::Array(requests) => serde_json::Value::Array(
+            requests
+                .into_iter()
+                .map(|r| match serde_json::from_value::<Request>(r) {
+                    Ok(request) => answer(&engine, &request)
+                        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
+                    Err(e) => serde_json::json!({ "error": e.to_string() }),
+                })
+                .collect(),
+        ),
+        single => {
+            let request: Request =
+                serde_json::from_value(single).map_err(|e| CliError::Request(e.to_string()))?;
+            answer(&engine, &request).map_err(|e| CliError::Request(e.to_string()))?
+        }
+    };
+    let text = serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n";
+    write_all(out, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A decision, or what can be done when the request names no action.
+fn answer(engine: &Engine, request: &Request) -> Result<serde_json::Value, RequestError> {
+    let value = if request.action.is_some() {
+        serde_json::to_value(engine.decide(request)?)
+    } else {
+        serde_json::to_value(engine.available(request)?)
+    };
+    // Plain structs of strings, numbers and lists: serializing cannot fail.
+    Ok(value.unwrap_or_default())
 }
 
 fn write_all(out: &mut impl Write, text: &str) -> Result<(), CliError> {

@@ -5,7 +5,7 @@
 //! E002–E005 problem it finds in one pass; a model exists only for a policy without them.
 
 mod build;
-mod names;
+pub(crate) mod names;
 mod typing;
 
 pub use crate::syntax::ast::{CmpOp, Duration, FinalKind, TimeUnit};

@@ -3,11 +3,13 @@
 
 mod agreement;
 mod agreement_channels;
+mod agreement_decide;
 mod agreement_loops;
 mod agreement_rules;
 mod bad_input;
 mod budget;
 mod cli;
+mod decide;
 mod fixtures;
 mod gate;
 mod reference;

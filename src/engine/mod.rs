@@ -1,0 +1,557 @@
+//! The runtime decision engine: may this channel do this now?
+//!
+//! An [`Engine`] is compiled once from a policy that reads without errors. It answers
+//! [`Engine::decide`] (one request: allowed or not, and why) and [`Engine::available`] (what
+//! can be done now) on concrete field values, with exactly the semantics the analysis proves
+//! things about (LANGUAGE.md, "What firing a transition means"): the guard, the channel's
+//! capability, forbids, `requires`, the invariants after the effects, then the triggers and
+//! the events, cascading as deep as the analysis follows them.
+//!
+//! The engine does no I/O and no parsing per request: names are resolved into ids once, when
+//! it is compiled, and a request is evaluated over plain vectors. It is `Send + Sync` and
+//! cloning it is cheap (an `Arc`), so one engine serves every thread of a backend.
+
+mod eval;
+pub mod request;
+
+pub use request::{
+    Alternatives, Available, Decision, Offered, Place, Reason, Request, RequestError, Triggered,
+};
+
+use crate::analysis::domain::MAX_CASCADE;
+use crate::lint::{self, Input, Report};
+use crate::model::{
+    ActionId, ChannelId, FieldId, Model, ProcessId, RuleKind, StateId, Transition, Value,
+};
+use crate::source::{Sources, Span};
+use eval::{Frame, Run};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A policy compiled for decisions. Cheap to clone and to share across threads.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    inner: Arc<Compiled>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    model: Model,
+    sources: Sources,
+    processes: HashMap<String, ProcessId>,
+    states: Vec<HashMap<String, StateId>>,
+    channels: HashMap<String, ChannelId>,
+    actions: HashMap<String, ActionId>,
+    fields: HashMap<String, FieldId>,
+}
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The files hold no policy of that name (or none at all).
+    #[error("no policy named `{0}` in the files given")]
+    NoPolicy(String),
+    /// The policy has errors that stop it from being read; they are in the report.
+    #[error("policy `{policy}` cannot be read: {errors} error{}", if *errors == 1 { "" } else { "s" })]
+    Unreadable {
+        /// The policy.
+        policy: String,
+        /// How many E findings it has.
+        errors: usize,
+    },
+    /// More than one policy in the files, and none was named.
+    #[error("the files hold {0} policies; name the one to decide with")]
+    Ambiguous(usize),
+}
+
+impl Engine {
+    /// Checks `inputs` and compiles the policy named `policy` (or the only one, when `None`).
+    pub fn load(inputs: Vec<Input>, policy: Option<&str>) -> Result<Engine, EngineError> {
+        Engine::from_report(lint::check(inputs), policy)
+    }
+
+    /// Compiles a policy of an existing report (or its only one, when `policy` is `None`).
+    pub fn from_report(report: Report, policy: Option<&str>) -> Result<Engine, EngineError> {
+        let chosen = match policy {
+            Some(name) => report
+                .policies
+                .iter()
+                .find(|p| p.name == name)
+                .ok_or_else(|| EngineError::NoPolicy(name.to_owned()))?,
+            None => match report.policies.as_slice() {
+                [only] => only,
+                [] => return Err(EngineError::NoPolicy(String::new())),
+                many => return Err(EngineError::Ambiguous(many.len())),
+            },
+        };
+        let Some(model) = chosen.model.clone() else {
+            let errors = report
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    chosen.files.contains(&d.span.file)
+                        && d.check.group == crate::checks::Group::Read
+                })
+                .count();
+            return Err(EngineError::Unreadable {
+                policy: chosen.name.clone(),
+                errors,
+            });
+        };
+        Ok(Engine::new(model, report.sources))
+    }
+
+    /// Compiles a model; `sources` are the files its spans point into.
+    pub fn new(model: Model, sources: Sources) -> Engine {
+        let names = |items: Vec<&str>| -> HashMap<String, u32> {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_owned(), u32::try_from(i).unwrap_or(u32::MAX)))
+                .collect()
+        };
+        let processes = names(
+            model
+                .processes
+                .iter()
+                .map(|p| p.name.node.as_str())
+                .collect(),
+        )
+        .into_iter()
+        .map(|(n, i)| (n, ProcessId(i)))
+        .collect();
+        let states = model
+            .processes
+            .iter()
+            .map(|p| {
+                names(p.states.iter().map(|s| s.name.node.as_str()).collect())
+                    .into_iter()
+                    .map(|(n, i)| (n, StateId(i)))
+                    .collect()
+            })
+            .collect();
+        let channels = names(
+            model
+                .channels
+                .iter()
+                .map(|c| c.name.node.as_str())
+                .collect(),
+        )
+        .into_iter()
+        .map(|(n, i)| (n, ChannelId(i)))
+        .collect();
+        let actions = names(model.actions.iter().map(|a| a.name.node.as_str()).collect())
+            .into_iter()
+            .map(|(n, i)| (n, ActionId(i)))
+            .collect();
+        let fields = names(model.fields.iter().map(|f| f.qualified.as_str()).collect())
+            .into_iter()
+            .map(|(n, i)| (n, FieldId(i)))
+            .collect();
+        Engine {
+            inner: Arc::new(Compiled {
+                model,
+                sources,
+                processes,
+                states,
+                channels,
+                actions,
+                fields,
+            }),
+        }
+    }
+
+    /// The policy's model.
+    pub fn model(&self) -> &Model {
+        &self.inner.model
+    }
+
+    /// Decides `request`: whether its channel may perform its action now, and what follows.
+    pub fn decide(&self, request: &Request) -> Result<Decision, RequestError> {
+        let c = &self.inner;
+        let resolved = request::resolve(c, request)?;
+        let action = resolved.action.ok_or(RequestError::MissingAction)?;
+        Ok(self.decide_resolved(&resolved, action, &resolved.params, true))
+    }
+
+    /// What the customer can do now in the request's state on its channel (its `action` and
+    /// `params` are ignored): every action offered there, allowed or not, with the reasons.
+    pub fn available(&self, request: &Request) -> Result<Available, RequestError> {
+        let c = &self.inner;
+        let resolved = request::resolve(
+            c,
+            &Request {
+                action: None,
+                params: Default::default(),
+                ..request.clone()
+            },
+        )?;
+        let state = c.model.process(resolved.process).state(resolved.state);
+        let mut seen = Vec::new();
+        let mut offered = Vec::new();
+        for t in &state.transitions {
+            let Transition::On { action, .. } = &t.node else {
+                continue;
+            };
+            if seen.contains(&action.node) {
+                continue;
+            }
+            seen.push(action.node);
+            let a = c.model.action(action.node);
+            if !a.params.is_empty() {
+                offered.push(Offered {
+                    action: a.name.node.clone(),
+                    allowed: None,
+                    parameters: a.params.iter().map(|p| p.name.node.clone()).collect(),
+                    reasons: Vec::new(),
+                });
+                continue;
+            }
+            let decision = self.decide_resolved(&resolved, action.node, &[], false);
+            offered.push(Offered {
+                action: a.name.node.clone(),
+                allowed: Some(decision.allowed),
+                parameters: Vec::new(),
+                reasons: decision.reasons,
+            });
+        }
+        offered.sort_by(|a, b| a.action.cmp(&b.action));
+        Ok(Available {
+            process: request.process.clone(),
+            state: request.state.clone(),
+            channel: request.channel.clone(),
+            handoffs: self.handoffs(&resolved),
+            actions: offered,
+        })
+    }
+
+    fn place(&self, span: Span) -> Place {
+        let file = self.inner.sources.get(span.file);
+        let (line, column) = file.line_col(span.start);
+        Place {
+            file: file.name.clone(),
+            line,
+            column,
+        }
+    }
+
+    fn handoffs(&self, r: &request::Resolved) -> Vec<String> {
+        let model = &self.inner.model;
+        let mut to: Vec<String> = model
+            .process(r.process)
+            .state(r.state)
+            .transitions
+            .iter()
+            .filter_map(|t| match &t.node {
+                Transition::Handoff { from, to } if from.iter().any(|f| f.node == r.channel) => {
+                    Some(model.channel(to.node).name.node.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        to.sort();
+        to.dedup();
+        to
+    }
+
+    fn decide_resolved(
+        &self,
+        r: &request::Resolved,
+        action: ActionId,
+        params: &[Value],
+        alternatives: bool,
+    ) -> Decision {
+        let model = &self.inner.model;
+        let state = model.process(r.process).state(r.state);
+        let run = Run::new(model);
+        let frame = Frame::new(action, params);
+        let mut reasons = Vec::new();
+
+        // The transition taken: the first `on` of the action open to this channel whose
+        // guard holds; else the first open to this channel; else the first of the action.
+        let candidates: Vec<(&Transition, Span)> = state
+            .transitions
+            .iter()
+            .filter(|t| matches!(&t.node, Transition::On { action: a, .. } if a.node == action))
+            .map(|t| (&t.node, t.span))
+            .collect();
+        let open = |t: &Transition| match t {
+            Transition::On { via, .. } => via
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|c| c.node == r.channel)),
+            _ => false,
+        };
+        let guard_holds = |t: &Transition| match t {
+            Transition::On { when, .. } => when
+                .as_ref()
+                .is_none_or(|w| run.eval(&w.node, &r.fields, std::slice::from_ref(&frame))),
+            _ => false,
+        };
+        let chosen = candidates
+            .iter()
+            .find(|(t, _)| open(t) && guard_holds(t))
+            .or_else(|| candidates.iter().find(|(t, _)| open(t)))
+            .or_else(|| candidates.first());
+        let Some((transition, span)) = chosen else {
+            reasons.push(Reason::NotOffered {
+                state: state.name.node.clone(),
+            });
+            return self.refused(r, action, params, reasons, alternatives);
+        };
+        let Transition::On {
+            via, when, target, ..
+        } = transition
+        else {
+            return self.refused(r, action, params, reasons, alternatives);
+        };
+        if !open(transition) {
+            let channels = via
+                .iter()
+                .flatten()
+                .map(|c| model.channel(c.node).name.node.clone())
+                .collect();
+            reasons.push(Reason::NotOnThisChannel {
+                channels,
+                at: self.place(*span),
+            });
+        }
+        if let Some(w) = when.as_ref().filter(|_| !guard_holds(transition)) {
+            reasons.push(Reason::GuardFalse {
+                at: self.place(w.span),
+            });
+        }
+        if !model.can_perform(r.channel, action) {
+            reasons.push(Reason::MissingCapability {
+                channel: model.channel(r.channel).name.node.clone(),
+                at: self.place(model.channel(r.channel).name.span),
+            });
+        }
+        let verdict = run.check(&r.fields, action, Some(r.channel), params);
+        for rule in verdict.forbidden {
+            let rule = model.rule(rule);
+            reasons.push(Reason::Forbidden {
+                rule: rule.name.node.clone(),
+                at: self.place(rule.kind.span),
+            });
+        }
+        for span in verdict.unmet {
+            reasons.push(Reason::RequiresUnmet {
+                at: self.place(span),
+            });
+        }
+        for rule in verdict.broken {
+            let rule = model.rule(rule);
+            reasons.push(Reason::InvariantBroken {
+                rule: rule.name.node.clone(),
+                at: self.place(rule.kind.span),
+            });
+        }
+        if !reasons.is_empty() {
+            return self.refused(r, action, params, reasons, alternatives);
+        }
+        let mut outcome = run.complete(verdict.after, action, params, 0);
+        let fields = request::show_fields(model, &outcome.fields);
+        Decision {
+            allowed: true,
+            next_state: Some(
+                model
+                    .process(r.process)
+                    .state(target.node)
+                    .name
+                    .node
+                    .clone(),
+            ),
+            fields: Some(fields),
+            emitted: std::mem::take(&mut outcome.emitted)
+                .into_iter()
+                .map(|e| model.event(e).name.node.clone())
+                .collect(),
+            triggered: outcome
+                .triggered
+                .iter()
+                .map(|t| Triggered {
+                    rule: model.rule(t.rule).name.node.clone(),
+                    action: model.action(t.action).name.node.clone(),
+                    ran: t.ran,
+                    needs_parameters: t.needs_parameters,
+                })
+                .collect(),
+            reasons: Vec::new(),
+            alternatives: None,
+        }
+    }
+
+    /// A refusal, with where the customer could be sent instead.
+    fn refused(
+        &self,
+        r: &request::Resolved,
+        action: ActionId,
+        params: &[Value],
+        reasons: Vec<Reason>,
+        alternatives: bool,
+    ) -> Decision {
+        let model = &self.inner.model;
+        let mut channels = Vec::new();
+        let offered = !reasons
+            .iter()
+            .any(|x| matches!(x, Reason::NotOffered { .. }));
+        if alternatives && offered {
+            for (i, channel) in model.channels.iter().enumerate() {
+                let other = ChannelId(u32::try_from(i).unwrap_or(u32::MAX));
+                if other == r.channel {
+                    continue;
+                }
+                let there = request::Resolved {
+                    channel: other,
+                    ..r.clone()
+                };
+                if self.decide_resolved(&there, action, params, false).allowed {
+                    channels.push(channel.name.node.clone());
+                }
+            }
+        }
+        channels.sort();
+        Decision {
+            allowed: false,
+            next_state: None,
+            fields: None,
+            emitted: Vec::new(),
+            triggered: Vec::new(),
+            reasons,
+            alternatives: Some(Alternatives {
+                channels,
+                handoffs: self.handoffs(r),
+            }),
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Steps 2–4 for `action` on `channel` (`None`: the system): the forbids that hold, the
+    /// `requires` that do not, the effects, and the invariants they break.
+    fn check(
+        &self,
+        fields: &[Value],
+        action: ActionId,
+        channel: Option<ChannelId>,
+        params: &[Value],
+    ) -> eval::Verdict {
+        let model = self.model;
+        let scope = [Frame::new(action, params)];
+        let forbidden = model.index.forbids_by_action[action.index()]
+            .iter()
+            .copied()
+            .filter(|rule| match &model.rule(*rule).kind.node {
+                RuleKind::Forbid { when, .. } => {
+                    model.rule(*rule).kind.node.forbid_applies_on(channel)
+                        && when
+                            .as_ref()
+                            .is_none_or(|w| self.eval(&w.node, fields, &scope))
+                }
+                _ => false,
+            })
+            .collect();
+        let unmet = model
+            .action(action)
+            .requires
+            .iter()
+            .filter(|c| !self.eval(&c.node, fields, &scope))
+            .map(|c| c.span)
+            .collect();
+        let after = self.apply(fields, action, params);
+        let broken = model
+            .index
+            .invariants
+            .iter()
+            .copied()
+            .filter(|rule| match &model.rule(*rule).kind.node {
+                RuleKind::Invariant(c) => !self.eval(&c.node, &after, &[]),
+                _ => false,
+            })
+            .collect();
+        eval::Verdict {
+            forbidden,
+            unmet,
+            broken,
+            after,
+        }
+    }
+
+    /// Step 5 for an action that completed with `fields` after its effects: its triggers at
+    /// `depth + 1`, then its events.
+    fn complete(
+        &self,
+        fields: Vec<Value>,
+        action: ActionId,
+        params: &[Value],
+        depth: usize,
+    ) -> eval::Outcome {
+        let model = self.model;
+        let scope = [Frame::new(action, params)];
+        let mut outcome = eval::Outcome {
+            fields,
+            ..Default::default()
+        };
+        for &rule in &model.index.triggers_by_action[action.index()] {
+            let RuleKind::Trigger { when, then, .. } = &model.rule(rule).kind.node else {
+                continue;
+            };
+            if when
+                .as_ref()
+                .is_none_or(|w| self.eval(&w.node, &outcome.fields, &scope))
+            {
+                self.triggered(&mut outcome, rule, then.node, depth + 1);
+            }
+        }
+        for event in &model.action(action).emits {
+            outcome.emitted.push(event.node);
+            for &rule in &model.index.triggers_by_event[event.node.index()] {
+                let RuleKind::Trigger { when, then, .. } = &model.rule(rule).kind.node else {
+                    continue;
+                };
+                if when
+                    .as_ref()
+                    .is_none_or(|w| self.eval(&w.node, &outcome.fields, &[]))
+                {
+                    self.triggered(&mut outcome, rule, then.node, depth + 1);
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Runs the triggered action `then` as the system, at `depth`, into `outcome`.
+    fn triggered(
+        &self,
+        outcome: &mut eval::Outcome,
+        rule: crate::model::RuleId,
+        then: ActionId,
+        depth: usize,
+    ) {
+        let needs_parameters = !self.model.action(then).params.is_empty();
+        if depth > MAX_CASCADE || needs_parameters {
+            outcome.triggered.push(eval::Fired {
+                rule,
+                action: then,
+                ran: false,
+                needs_parameters,
+            });
+            return;
+        }
+        let verdict = self.check(&outcome.fields, then, None, &[]);
+        let ran =
+            verdict.forbidden.is_empty() && verdict.unmet.is_empty() && verdict.broken.is_empty();
+        outcome.triggered.push(eval::Fired {
+            rule,
+            action: then,
+            ran,
+            needs_parameters: false,
+        });
+        if ran {
+            let inner = self.complete(verdict.after, then, &[], depth);
+            outcome.fields = inner.fields;
+            outcome.emitted.extend(inner.emitted);
+            outcome.triggered.extend(inner.triggered);
+        }
+    }
+}
