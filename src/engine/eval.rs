@@ -1,6 +1,6 @@
 //! Conditions and effects on concrete values: the engine's one evaluator.
 
-use crate::model::{ActionId, CmpOp, Cond, EventId, Model, RuleId, Term, Value};
+use crate::model::{ActionId, Cond, EventId, Model, RuleId, Term, Value};
 use crate::source::Span;
 
 /// The parameters of an action in scope.
@@ -85,14 +85,7 @@ impl<'m> Run<'m> {
                 ) else {
                     return false;
                 };
-                match op {
-                    CmpOp::Eq => a == b,
-                    CmpOp::Ne => a != b,
-                    CmpOp::Lt => a < b,
-                    CmpOp::Le => a <= b,
-                    CmpOp::Gt => a > b,
-                    CmpOp::Ge => a >= b,
-                }
+                crate::analysis::domain::holds(a, *op, b)
             }
             Cond::In { term, values } => self
                 .term(&term.node, fields, scope)
