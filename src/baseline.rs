@@ -58,6 +58,16 @@ impl Fnv {
     }
 }
 
+/// serde_json's message without its location (callers show the line and column their way).
+pub(crate) fn json_error_message(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned()
+}
+
 /// A baseline file: the findings known when it was written.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,12 +140,7 @@ impl Baseline {
             serde_json::from_str(text).map_err(|e| BaselineError::Malformed {
                 line: e.line(),
                 column: e.column(),
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or("")
-                    .to_owned(),
+                message: json_error_message(&e),
             })?;
         if baseline.version != BASELINE_VERSION {
             return Err(BaselineError::Version(baseline.version));

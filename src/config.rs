@@ -159,6 +159,11 @@ impl Config {
         &self.root
     }
 
+    /// Whether the configuration excludes anything: when not, paths need not be computed.
+    pub fn has_exclusions(&self) -> bool {
+        !self.exclude.is_empty()
+    }
+
     /// Whether `path` (relative to [`Config::root`]) is excluded; a file inside an excluded
     /// directory is excluded too.
     pub fn excludes(&self, path: &Path, is_dir: bool) -> bool {
@@ -185,11 +190,16 @@ impl Config {
     /// dropped, the others take their configured severity. `relative` gives a file's path
     /// relative to [`Config::root`], when it is inside it.
     pub fn apply(&self, report: &mut Report, relative: impl Fn(&str) -> Option<PathBuf>) {
-        let paths: Vec<Option<PathBuf>> = report
-            .sources
-            .iter()
-            .map(|(_, file)| relative(&file.name))
-            .collect();
+        // Only overrides depend on the file: without them, no path is computed.
+        let paths: Vec<Option<PathBuf>> = if self.overrides.is_empty() {
+            Vec::new()
+        } else {
+            report
+                .sources
+                .iter()
+                .map(|(_, file)| relative(&file.name))
+                .collect()
+        };
         report.diagnostics.retain_mut(|d| {
             let path = paths.get(d.span.file.0 as usize).and_then(Option::as_deref);
             match self.severity(d.check, path) {
@@ -239,10 +249,6 @@ fn levels(
                 ));
             }
         };
-        let group = ['D', 'C', 'R', 'A', 'E']
-            .into_iter()
-            .map(|letter| (letter, Group::of_code(&letter.to_string())))
-            .find(|(letter, _)| name.len() == 1 && name.starts_with(*letter));
         let read_only = |what: &str| {
             at(
                 selector,
@@ -251,7 +257,7 @@ fn levels(
                 ),
             )
         };
-        if let Some((_, group)) = group {
+        if let Some(group) = Group::from_letter(name) {
             if group == Group::Read {
                 return Err(read_only("the E checks"));
             }

@@ -81,8 +81,7 @@ pub fn check(inputs: Vec<Input>) -> Report {
         }
         let (tree, mut found) = syntax::parse(file, &text, syntax);
         diagnostics.append(&mut found);
-        let blocks = suppress::blocks(&tree);
-        let found = suppress::scan(file, &text, syntax, &blocks, &mut diagnostics);
+        let found = suppress::scan(file, &text, syntax, &tree, &mut diagnostics);
         if !found.is_empty() {
             suppressions.insert(file, found);
         }

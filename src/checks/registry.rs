@@ -29,6 +29,23 @@ impl Group {
         }
     }
 
+    /// The group a one-letter name (`D`, `C`, ...) stands for.
+    pub fn from_letter(name: &str) -> Option<Group> {
+        let mut chars = name.chars();
+        let (Some(letter), None) = (chars.next(), chars.next()) else {
+            return None;
+        };
+        [
+            Group::Read,
+            Group::DeadEnd,
+            Group::Channel,
+            Group::Rule,
+            Group::Analysis,
+        ]
+        .into_iter()
+        .find(|g| g.letter() == letter)
+    }
+
     /// The group's letter.
     pub fn letter(self) -> char {
         match self {

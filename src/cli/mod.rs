@@ -12,7 +12,7 @@ use omnilint::baseline::Baseline;
 use omnilint::checks::{self, Group};
 use omnilint::config::Config;
 use omnilint::diagnostic::Severity;
-use omnilint::engine::{Engine, Request, RequestError};
+use omnilint::engine::Engine;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,7 +121,8 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, CliError> {
         .map(settings::baseline)
         .transpose()?;
     let excluded = |path: &Path, is_dir: bool| {
-        settings::relative(&config, path).is_some_and(|p| config.excludes(&p, is_dir))
+        config.has_exclusions()
+            && settings::relative(&config, path).is_some_and(|p| config.excludes(&p, is_dir))
     };
     let inputs = files::collect(&args.paths, &excluded)?;
     let mut report = omnilint::lint::check(inputs);
@@ -184,51 +185,10 @@ fn decide(args: &DecideArgs, out: &mut impl Write) -> Result<ExitCode, CliError>
             text
         }
     };
-    let malformed = |e: serde_json::Error| {
-        let message = e.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
-        CliError::Request(format!(
-            "line {}, column {}: {message}",
-            e.line(),
-            e.column()
-        ))
-    };
-    let document: serde_json::Value = serde_json::from_str(&text).map_err(malformed)?;
-    let answer = match document {
-        serde_json::Value::Array(requests) => serde_json::Value::Array(
-            requests
-                .into_iter()
-                .map(|r| match serde_json::from_value::<Request>(r) {
-                    Ok(request) => answer(&engine, &request)
-                        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
-                    Err(e) => serde_json::json!({ "error": e.to_string() }),
-                })
-                .collect(),
-        ),
-        single => {
-            let request: Request =
-                serde_json::from_value(single).map_err(|e| CliError::Request(e.to_string()))?;
-            answer(&engine, &request).map_err(|e| CliError::Request(e.to_string()))?
-        }
-    };
-    let text = serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n";
+    let text = omnilint::engine::answer_json(&engine, &text)
+        .map_err(|e| CliError::Request(e.to_string()))?;
     write_all(out, &text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A decision, or what can be done when the request names no action.
-fn answer(engine: &Engine, request: &Request) -> Result<serde_json::Value, RequestError> {
-    let value = if request.action.is_some() {
-        serde_json::to_value(engine.decide(request)?)
-    } else {
-        serde_json::to_value(engine.available(request)?)
-    };
-    // Plain structs of strings, numbers and lists: serializing cannot fail.
-    Ok(value.unwrap_or_default())
 }
 
 fn write_all(out: &mut impl Write, text: &str) -> Result<(), CliError> {

@@ -12,7 +12,10 @@
 //! cloning it is cheap (an `Arc`), so one engine serves every thread of a backend.
 
 mod eval;
+mod json;
 pub mod request;
+
+pub use json::answer_json;
 
 pub use request::{
     Alternatives, Available, Decision, Offered, Place, Reason, Request, RequestError, Triggered,
@@ -169,7 +172,7 @@ impl Engine {
     /// Decides `request`: whether its channel may perform its action now, and what follows.
     pub fn decide(&self, request: &Request) -> Result<Decision, RequestError> {
         let c = &self.inner;
-        let resolved = request::resolve(c, request)?;
+        let resolved = request::resolve(c, request, true)?;
         let action = resolved.action.ok_or(RequestError::MissingAction)?;
         Ok(self.decide_resolved(&resolved, action, &resolved.params, true))
     }
@@ -178,14 +181,7 @@ impl Engine {
     /// `params` are ignored): every action offered there, allowed or not, with the reasons.
     pub fn available(&self, request: &Request) -> Result<Available, RequestError> {
         let c = &self.inner;
-        let resolved = request::resolve(
-            c,
-            &Request {
-                action: None,
-                params: Default::default(),
-                ..request.clone()
-            },
-        )?;
+        let resolved = request::resolve(c, request, false)?;
         let state = c.model.process(resolved.process).state(resolved.state);
         let mut seen = Vec::new();
         let mut offered = Vec::new();

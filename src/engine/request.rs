@@ -1,6 +1,7 @@
 //! The engine's requests and answers, as Rust values and as JSON (`omnilint decide`).
 
 use super::Compiled;
+use crate::model::names::hint;
 use crate::model::{ActionId, ChannelId, Model, ProcessId, StateId, Ty, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -207,6 +208,9 @@ pub enum RequestError {
     /// `decide` without an action.
     #[error("the request names no `action`")]
     MissingAction,
+    /// Not a request: malformed JSON, or a document of another shape.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 /// A request with every name resolved and every value typed.
@@ -228,13 +232,16 @@ fn lookup<T: Copy>(
     map.get(name).copied().ok_or_else(|| RequestError::Unknown {
         kind,
         name: name.to_owned(),
-        hint: crate::model::names::suggest(name, map.keys().map(String::as_str))
-            .map(|s| format!(" (did you mean `{s}`?)"))
-            .unwrap_or_default(),
+        hint: hint(name, map.keys().map(String::as_str)),
     })
 }
 
-pub(super) fn resolve(c: &Compiled, request: &Request) -> Result<Resolved, RequestError> {
+/// Resolves `request`; its action and parameters only when `with_action`.
+pub(super) fn resolve(
+    c: &Compiled,
+    request: &Request,
+    with_action: bool,
+) -> Result<Resolved, RequestError> {
     let model = &c.model;
     let process = lookup(&c.processes, "process", &request.process)?;
     let state = lookup(&c.states[process.index()], "state", &request.state)?;
@@ -242,6 +249,7 @@ pub(super) fn resolve(c: &Compiled, request: &Request) -> Result<Resolved, Reque
     let action = request
         .action
         .as_deref()
+        .filter(|_| with_action)
         .map(|a| lookup(&c.actions, "action", a))
         .transpose()?;
     for name in request.fields.keys() {
@@ -271,12 +279,7 @@ pub(super) fn resolve(c: &Compiled, request: &Request) -> Result<Resolved, Reque
                         return Err(RequestError::Unknown {
                             kind: "parameter",
                             name: name.clone(),
-                            hint: crate::model::names::suggest(
-                                name,
-                                declared.iter().map(|p| p.name.node.as_str()),
-                            )
-                            .map(|s| format!(" (did you mean `{s}`?)"))
-                            .unwrap_or_default(),
+                            hint: hint(name, declared.iter().map(|p| p.name.node.as_str())),
                         });
                     }
                 }

@@ -425,6 +425,12 @@ fn a_configured_severity_applies_to_the_suppression_checks_too() {
     );
     let output = omnilint_in(dir.path(), &["check", "--format", "json"]);
     assert_eq!(codes_of(&output), ["p.omni C204 warning"]);
+    // Without the configuration the stale suppression is reported: the setting is the cause.
+    let unconfigured = omnilint_in(dir.path(), &["check", "--no-config", "--format", "json"]);
+    assert_eq!(
+        codes_of(&unconfigured),
+        ["p.omni C204 warning", "p.omni A003 warning"]
+    );
 }
 
 // ---- baselines ----
