@@ -59,6 +59,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod lint;
 pub mod model;
+mod parallel;
 pub mod render;
 pub mod source;
 pub mod suppress;

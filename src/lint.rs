@@ -70,20 +70,29 @@ pub fn check(inputs: Vec<Input>) -> Report {
 
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
-    let mut parsed: Vec<(FileId, ast::File)> = Vec::new();
-    let mut suppressions: BTreeMap<FileId, suppress::FileSuppressions> = BTreeMap::new();
+    // Decoding numbers the files, in order; parsing is independent per file and runs on
+    // every core.
+    let mut readable: Vec<(FileId, Syntax)> = Vec::new();
     for input in inputs {
         let syntax = Syntax::of_path(&input.name);
-        let (file, text, problem) = decode(&mut sources, input);
-        if let Some(problem) = problem {
-            diagnostics.push(problem);
-            continue;
+        let (file, problem) = decode(&mut sources, input);
+        match problem {
+            Some(problem) => diagnostics.push(problem),
+            None => readable.push((file, syntax)),
         }
-        let (tree, mut found) = syntax::parse(file, &text, syntax);
+    }
+    let results = crate::parallel::map(&readable, |&(file, syntax)| {
+        let text = &sources.get(file).text;
+        let (tree, mut found) = syntax::parse(file, text, syntax);
+        let suppressions = suppress::scan(file, text, syntax, &tree, &mut found);
+        (file, tree, found, suppressions)
+    });
+    let mut parsed: Vec<(FileId, ast::File)> = Vec::with_capacity(results.len());
+    let mut suppressions: BTreeMap<FileId, suppress::FileSuppressions> = BTreeMap::new();
+    for (file, tree, mut found, in_file) in results {
         diagnostics.append(&mut found);
-        let found = suppress::scan(file, &text, syntax, &tree, &mut diagnostics);
-        if !found.is_empty() {
-            suppressions.insert(file, found);
+        if !in_file.is_empty() {
+            suppressions.insert(file, in_file);
         }
         parsed.push((file, tree));
     }
@@ -210,8 +219,8 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
     found
 }
 
-/// Adds the file to `sources` and returns its text, or the reason it cannot be read as text.
-fn decode(sources: &mut Sources, input: Input) -> (FileId, String, Option<Diagnostic>) {
+/// Adds the file to `sources`, with the reason it cannot be read as text if so.
+fn decode(sources: &mut Sources, input: Input) -> (FileId, Option<Diagnostic>) {
     let Input { name, contents } = input;
     if contents.len() > MAX_FILE_BYTES {
         let file = sources.add(SourceFile::new(name, ""));
@@ -224,7 +233,7 @@ fn decode(sources: &mut Sources, input: Input) -> (FileId, String, Option<Diagno
                 MAX_FILE_BYTES / (1024 * 1024)
             ),
         );
-        return (file, String::new(), Some(problem));
+        return (file, Some(problem));
     }
     if let Some(nul) = contents.iter().take(8192).position(|&b| b == 0) {
         let text = String::from_utf8_lossy(&contents[..nul]).into_owned();
@@ -235,13 +244,10 @@ fn decode(sources: &mut Sources, input: Input) -> (FileId, String, Option<Diagno
             Span::new(file, end, end),
             "this is a binary file, not a policy (it contains a NUL byte)",
         );
-        return (file, String::new(), Some(problem));
+        return (file, Some(problem));
     }
     match String::from_utf8(contents) {
-        Ok(text) => {
-            let file = sources.add(SourceFile::new(name, text.clone()));
-            (file, text, None)
-        }
+        Ok(text) => (sources.add(SourceFile::new(name, text)), None),
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
@@ -253,7 +259,7 @@ fn decode(sources: &mut Sources, input: Input) -> (FileId, String, Option<Diagno
             )
             .with_note(format!("the first invalid byte is at offset {at}"))
             .with_help("save the file as UTF-8");
-            (file, String::new(), Some(problem))
+            (file, Some(problem))
         }
     }
 }

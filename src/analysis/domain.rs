@@ -709,3 +709,16 @@ fn shadowed_fields(model: &Model) -> Vec<FieldId> {
     shadowed.sort();
     shadowed
 }
+
+/// The union of `sets` (`None` when there are none), united as a balanced tree: uniting them
+/// one by one into a growing accumulator costs more when there are many.
+pub fn union_all(sets: &[&Bdd]) -> Option<Bdd> {
+    match sets {
+        [] => None,
+        [one] => Some((*one).clone()),
+        _ => {
+            let (left, right) = sets.split_at(sets.len() / 2);
+            Some(union_all(left)?.or(&union_all(right)?))
+        }
+    }
+}

@@ -94,28 +94,38 @@ impl<'m> Analysis<'m> {
             available = next;
         };
 
-        let mut facts: Vec<ProcessFacts> = model
+        // A state's data are the union of what reaches it in every context its process runs
+        // in: gathered first (in the explorations' stable order), then united per process on
+        // every core.
+        let (memo, explorations) = memo;
+        let mut arriving: Vec<Vec<Vec<&Bdd>>> = model
             .processes
             .iter()
-            .map(|p| ProcessFacts {
-                reach: vec![sem.dom.vars.mk_false(); p.states.len()],
-                contexts: Vec::new(),
-            })
+            .map(|p| vec![Vec::new(); p.states.len()])
             .collect();
-        let (memo, explorations) = memo;
+        let mut contexts: Vec<Vec<Rc<Exploration>>> = vec![Vec::new(); model.processes.len()];
         for exploration in &explorations {
             for (tuple, data) in &exploration.reached {
                 for (process, state) in exploration.components.iter().zip(tuple) {
-                    let reach = &mut facts[process.index()].reach[state.index()];
-                    *reach = reach.or(data);
+                    arriving[process.index()][state.index()].push(data);
                 }
             }
-            if exploration.components.len() == 1 {
-                facts[exploration.components[0].index()]
-                    .contexts
-                    .push(Rc::clone(exploration));
+            if let [process] = exploration.components[..] {
+                contexts[process.index()].push(Rc::clone(exploration));
             }
         }
+        let empty = sem.dom.vars.mk_false();
+        let reach = crate::parallel::map(&arriving, |states| {
+            states
+                .iter()
+                .map(|data| domain::union_all(data).unwrap_or_else(|| empty.clone()))
+                .collect::<Vec<Bdd>>()
+        });
+        let facts: Vec<ProcessFacts> = reach
+            .into_iter()
+            .zip(contexts)
+            .map(|(reach, contexts)| ProcessFacts { reach, contexts })
+            .collect();
         Ok(Analysis {
             sem,
             available,
