@@ -49,7 +49,7 @@ pub enum Move {
 }
 
 /// The result of exploring some components from some data.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Exploration {
     /// The processes explored together.
     pub components: Vec<ProcessId>,
@@ -98,6 +98,56 @@ pub struct Memo {
     serial: Cell<usize>,
     /// Some exploration was cut short.
     pub cut_short: Cell<bool>,
+}
+
+/// The explorations a memo holds, made to move to another thread and be merged there (see
+/// [`Memo::merged`]); the memo's other caches are left behind, to be recomputed on demand.
+pub struct Explored {
+    /// In the order they were started.
+    runs: Vec<(RunKey, Exploration)>,
+    cut_short: bool,
+}
+
+impl Memo {
+    /// This memo's explorations, to be merged elsewhere.
+    pub fn into_explored(self) -> Explored {
+        let mut runs: Vec<(RunKey, Exploration)> = self
+            .runs
+            .into_inner()
+            .into_iter()
+            .map(|(key, exploration)| (key, Rc::unwrap_or_clone(exploration)))
+            .collect();
+        runs.sort_by_key(|(_, exploration)| exploration.serial);
+        Explored {
+            runs,
+            cut_short: self.cut_short.get(),
+        }
+    }
+
+    /// One memo of the explorations of `parts`, made in that order by separate memos: where
+    /// two parts explored the same run, the earlier part's is kept, and runs are renumbered in
+    /// order, so the merged memo lists explorations as one memo exploring the parts one after
+    /// the other would (a later part only re-explores what an earlier one had already).
+    pub fn merged(parts: Vec<Explored>) -> Memo {
+        let memo = Memo::default();
+        let mut runs = HashMap::new();
+        let mut serial = 0;
+        for part in parts {
+            if part.cut_short {
+                memo.cut_short.set(true);
+            }
+            for (key, mut exploration) in part.runs {
+                if let std::collections::hash_map::Entry::Vacant(slot) = runs.entry(key) {
+                    exploration.serial = serial;
+                    serial += 1;
+                    slot.insert(Rc::new(exploration));
+                }
+            }
+        }
+        memo.serial.set(serial);
+        *memo.runs.borrow_mut() = runs;
+        memo
+    }
 }
 
 /// Explores processes of one policy, memoising sub-process runs.

@@ -76,16 +76,11 @@ impl<'m> Analysis<'m> {
         // the set of available events stops growing.
         let mut available = external.clone();
         let (memo, log, cut_short) = loop {
-            sem.take_log();
-            let memo = Memo::default();
-            let explorer = Explorer::new(&sem, available.clone(), &memo);
-            for root in &roots {
-                explorer.explore(&[*root], &own_start(&sem, *root));
-            }
-            let log = sem.take_log();
+            let (memo, log) = explore_roots(model, &roots, &available)?;
             let next: BTreeSet<EventId> =
                 external.iter().chain(log.emitted.iter()).copied().collect();
             if next == available {
+                let explorer = Explorer::new(&sem, available.clone(), &memo);
                 let cut_short = explorer.cut_short() || log.cut_short;
                 let explorations = explorer.explorations();
                 drop(explorer);
@@ -709,6 +704,45 @@ impl<'m> Analysis<'m> {
             .collect();
         format!("`{}({})`", model.action(action).name, values.join(", "))
     }
+}
+
+/// How many parts the roots are explored in, each with a memo of its own, on as many cores
+/// as there are. It is fixed, not the number of cores, so that the results (which budgets
+/// are hit where) never depend on the machine; a later part re-explores the sub-process runs
+/// an earlier part had already made (224 of 5,024 on the 1,000-process corpus).
+const ROOT_PARTS: usize = 2;
+
+/// Explores every root in `available` events: the roots are split into [`ROOT_PARTS`]
+/// parts, explored in parallel, and the parts' memos merged as if they had been explored one
+/// after the other.
+fn explore_roots(
+    model: &Model,
+    roots: &[ProcessId],
+    available: &BTreeSet<EventId>,
+) -> Result<(Memo, semantics::Log), domain::TooLarge> {
+    let parts: Vec<&[ProcessId]> = roots
+        .chunks(roots.len().div_ceil(ROOT_PARTS).max(1))
+        .collect();
+    let explored = crate::parallel::map(&parts, |part| {
+        let sem = Semantics::new(model)?;
+        let memo = Memo::default();
+        let explorer = Explorer::new(&sem, available.clone(), &memo);
+        for root in *part {
+            explorer.explore(&[*root], &own_start(&sem, *root));
+        }
+        drop(explorer);
+        Ok((memo.into_explored(), sem.take_log()))
+    });
+    let mut log = semantics::Log::default();
+    let mut memos = Vec::with_capacity(explored.len());
+    for part in explored {
+        let (memo, part_log) = part?;
+        log.ran.extend(part_log.ran);
+        log.emitted.extend(part_log.emitted);
+        log.cut_short |= part_log.cut_short;
+        memos.push(memo);
+    }
+    Ok((Memo::merged(memos), log))
 }
 
 /// The data a process starts from on its own: valid, invariants, its `requires`, projected
