@@ -10,7 +10,7 @@
 #![allow(clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use omnilint::engine::{Engine, Request};
+use omnilint::engine::{Engine, Prepared, Request};
 use omnilint::lint::Input;
 use std::hint::black_box;
 use std::time::Instant;
@@ -142,13 +142,13 @@ fn thousand_rules() -> (Engine, Vec<Request>) {
     (engine, requests)
 }
 
-/// p50 and p99 of single calls, cycling through the requests.
-fn percentiles(engine: &Engine, requests: &[Request]) -> (f64, f64) {
+/// p50 and p99 of 100,000 single calls of `call`, timed one by one, cycling through `n`
+/// inputs.
+fn percentiles(n: usize, call: impl Fn(usize)) -> (f64, f64) {
     let mut times: Vec<u128> = (0..100_000)
         .map(|i| {
-            let request = &requests[i % requests.len()];
             let start = Instant::now();
-            black_box(engine.decide(black_box(request)).ok());
+            call(i % n);
             start.elapsed().as_nanos()
         })
         .collect();
@@ -160,6 +160,10 @@ fn percentiles(engine: &Engine, requests: &[Request]) -> (f64, f64) {
 
 fn bench_decide(c: &mut Criterion) {
     for (name, (engine, requests)) in [("telecom", telecom()), ("1000-rules", thousand_rules())] {
+        let prepared: Vec<Prepared> = requests
+            .iter()
+            .map(|r| engine.prepare(r).expect("a valid request"))
+            .collect();
         let mut i = 0;
         c.bench_function(&format!("decide/{name}"), |b| {
             b.iter(|| {
@@ -167,8 +171,22 @@ fn bench_decide(c: &mut Criterion) {
                 black_box(engine.decide(black_box(&requests[i])).ok())
             })
         });
-        let (p50, p99) = percentiles(&engine, &requests);
+        c.bench_function(&format!("decide-prepared/{name}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % prepared.len();
+                black_box(engine.decide_prepared(black_box(&prepared[i])))
+            })
+        });
+        let (p50, p99) = percentiles(requests.len(), |i| {
+            black_box(engine.decide(black_box(&requests[i])).ok());
+        });
         println!("decide/{name}: p50 {p50:.2} µs, p99 {p99:.2} µs (single calls, 100,000 of them)");
+        let (p50, p99) = percentiles(prepared.len(), |i| {
+            black_box(engine.decide_prepared(black_box(&prepared[i])));
+        });
+        println!(
+            "decide-prepared/{name}: p50 {p50:.2} µs, p99 {p99:.2} µs (single calls, 100,000 of them)"
+        );
     }
 }
 

@@ -17,7 +17,7 @@ impl<'p> Frame<'p> {
 }
 
 /// What steps 2–4 found for one action.
-pub(super) struct Verdict {
+pub(super) struct Checked {
     /// Forbids that apply and hold.
     pub forbidden: Vec<RuleId>,
     /// `requires` that do not hold.
@@ -28,20 +28,12 @@ pub(super) struct Verdict {
     pub after: Vec<Value>,
 }
 
-/// A trigger that fired.
-pub(super) struct Fired {
-    pub rule: RuleId,
-    pub action: ActionId,
-    pub ran: bool,
-    pub needs_parameters: bool,
-}
-
 /// The end of a completed action's cascade.
 #[derive(Default)]
 pub(super) struct Outcome {
     pub fields: Vec<Value>,
     pub emitted: Vec<EventId>,
-    pub triggered: Vec<Fired>,
+    pub triggered: Vec<super::TriggerRun>,
 }
 
 /// Evaluation over one model.

@@ -14,8 +14,10 @@
 mod eval;
 mod json;
 pub mod request;
+mod verdict;
 
 pub use json::answer_json;
+pub use verdict::{Prepared, Refusal, TriggerRun, Verdict};
 
 pub use request::{
     Alternatives, Available, Decision, Offered, Place, Reason, Request, RequestError, Triggered,
@@ -169,12 +171,35 @@ impl Engine {
         &self.inner.model
     }
 
-    /// Decides `request`: whether its channel may perform its action now, and what follows.
+    /// The id of the channel named `name`, for [`Prepared::on_channel`].
+    pub fn channel_id(&self, name: &str) -> Option<ChannelId> {
+        self.inner.channels.get(name).copied()
+    }
+
+    /// Decides `request`: whether its channel may perform its action now, and what follows,
+    /// with names, source places and, when refused, the alternatives.
     pub fn decide(&self, request: &Request) -> Result<Decision, RequestError> {
-        let c = &self.inner;
-        let resolved = request::resolve(c, request, true)?;
+        let prepared = self.prepare(request)?;
+        let verdict = self.decide_prepared(&prepared);
+        Ok(self.decision(&prepared.resolved, prepared.action, verdict))
+    }
+
+    /// Resolves `request` once (names into ids, values typed), for
+    /// [`Engine::decide_prepared`]: the same checks and errors as [`Engine::decide`].
+    pub fn prepare(&self, request: &Request) -> Result<Prepared, RequestError> {
+        let resolved = request::resolve(&self.inner, request, true)?;
         let action = resolved.action.ok_or(RequestError::MissingAction)?;
-        Ok(self.decide_resolved(&resolved, action, &resolved.params, true))
+        Ok(Prepared { resolved, action })
+    }
+
+    /// Decides a prepared request: the same decision as [`Engine::decide`], in ids, without
+    /// the alternatives. This is the path for a backend on a customer's critical path.
+    pub fn decide_prepared(&self, prepared: &Prepared) -> Verdict {
+        self.verdict(
+            &prepared.resolved,
+            prepared.action,
+            &prepared.resolved.params,
+        )
     }
 
     /// What the customer can do now in the request's state on its channel (its `action` and
@@ -203,12 +228,12 @@ impl Engine {
                 });
                 continue;
             }
-            let decision = self.decide_resolved(&resolved, action.node, &[], false);
+            let verdict = self.verdict(&resolved, action.node, &[]);
             offered.push(Offered {
                 action: a.name.node.clone(),
-                allowed: Some(decision.allowed),
+                allowed: Some(verdict.allowed),
                 parameters: Vec::new(),
-                reasons: decision.reasons,
+                reasons: self.reasons(&resolved, &verdict.refusals),
             });
         }
         offered.sort_by(|a, b| a.action.cmp(&b.action));
@@ -250,27 +275,23 @@ impl Engine {
         to
     }
 
-    fn decide_resolved(
-        &self,
-        r: &request::Resolved,
-        action: ActionId,
-        params: &[Value],
-        alternatives: bool,
-    ) -> Decision {
+    /// The decision on `action` with `params` in `r`'s state, channel and data, in ids.
+    fn verdict(&self, r: &request::Resolved, action: ActionId, params: &[Value]) -> Verdict {
         let model = &self.inner.model;
         let state = model.process(r.process).state(r.state);
         let run = Run::new(model);
         let frame = Frame::new(action, params);
-        let mut reasons = Vec::new();
+        let refused = |refusals: Vec<Refusal>| Verdict {
+            allowed: false,
+            next_state: None,
+            fields: Vec::new(),
+            emitted: Vec::new(),
+            triggered: Vec::new(),
+            refusals,
+        };
 
         // The transition taken: the first `on` of the action open to this channel whose
         // guard holds; else the first open to this channel; else the first of the action.
-        let candidates: Vec<(&Transition, Span)> = state
-            .transitions
-            .iter()
-            .filter(|t| matches!(&t.node, Transition::On { action: a, .. } if a.node == action))
-            .map(|t| (&t.node, t.span))
-            .collect();
         let open = |t: &Transition| match t {
             Transition::On { via, .. } => via
                 .as_ref()
@@ -283,86 +304,100 @@ impl Engine {
                 .is_none_or(|w| run.eval(&w.node, &r.fields, std::slice::from_ref(&frame))),
             _ => false,
         };
-        let chosen = candidates
+        let mut candidates = state
+            .transitions
             .iter()
-            .find(|(t, _)| open(t) && guard_holds(t))
-            .or_else(|| candidates.iter().find(|(t, _)| open(t)))
-            .or_else(|| candidates.first());
-        let Some((transition, span)) = chosen else {
-            reasons.push(Reason::NotOffered {
-                state: state.name.node.clone(),
-            });
-            return self.refused(r, action, params, reasons, alternatives);
+            .filter(|t| matches!(&t.node, Transition::On { action: a, .. } if a.node == action));
+        let Some(first) = candidates.clone().next() else {
+            return refused(vec![Refusal::NotOffered]);
         };
+        let chosen = candidates
+            .clone()
+            .find(|t| open(&t.node) && guard_holds(&t.node))
+            .or_else(|| candidates.find(|t| open(&t.node)))
+            .unwrap_or(first);
         let Transition::On {
             via, when, target, ..
-        } = transition
+        } = &chosen.node
         else {
-            return self.refused(r, action, params, reasons, alternatives);
+            return refused(vec![Refusal::NotOffered]);
         };
-        if !open(transition) {
-            let channels = via
-                .iter()
-                .flatten()
-                .map(|c| model.channel(c.node).name.node.clone())
-                .collect();
-            reasons.push(Reason::NotOnThisChannel {
-                channels,
-                at: self.place(*span),
+        let mut refusals = Vec::new();
+        if !open(&chosen.node) {
+            refusals.push(Refusal::NotOnThisChannel {
+                via: via.iter().flatten().map(|c| c.node).collect(),
+                transition: chosen.span,
             });
         }
-        if let Some(w) = when.as_ref().filter(|_| !guard_holds(transition)) {
-            reasons.push(Reason::GuardFalse {
-                at: self.place(w.span),
-            });
+        if let Some(w) = when.as_ref().filter(|_| !guard_holds(&chosen.node)) {
+            refusals.push(Refusal::GuardFalse { guard: w.span });
         }
         if !model.can_perform(r.channel, action) {
-            reasons.push(Reason::MissingCapability {
-                channel: model.channel(r.channel).name.node.clone(),
-                at: self.place(model.channel(r.channel).name.span),
-            });
+            refusals.push(Refusal::MissingCapability);
         }
-        let verdict = run.check(&r.fields, action, Some(r.channel), params);
-        for rule in verdict.forbidden {
-            let rule = model.rule(rule);
-            reasons.push(Reason::Forbidden {
-                rule: rule.name.node.clone(),
-                at: self.place(rule.kind.span),
-            });
+        let checked = run.check(&r.fields, action, Some(r.channel), params);
+        refusals.extend(checked.forbidden.into_iter().map(Refusal::Forbidden));
+        refusals.extend(checked.unmet.into_iter().map(Refusal::RequiresUnmet));
+        refusals.extend(checked.broken.into_iter().map(Refusal::InvariantBroken));
+        if !refusals.is_empty() {
+            return refused(refusals);
         }
-        for span in verdict.unmet {
-            reasons.push(Reason::RequiresUnmet {
-                at: self.place(span),
-            });
+        let outcome = run.complete(checked.after, action, params, 0);
+        Verdict {
+            allowed: true,
+            next_state: Some(target.node),
+            fields: outcome.fields,
+            emitted: outcome.emitted,
+            triggered: outcome.triggered,
+            refusals: Vec::new(),
         }
-        for rule in verdict.broken {
-            let rule = model.rule(rule);
-            reasons.push(Reason::InvariantBroken {
-                rule: rule.name.node.clone(),
-                at: self.place(rule.kind.span),
-            });
+    }
+
+    /// `verdict` with names and source places; when refused, where the customer could be
+    /// sent instead.
+    fn decision(&self, r: &request::Resolved, action: ActionId, verdict: Verdict) -> Decision {
+        let model = &self.inner.model;
+        if !verdict.allowed {
+            let offered = !verdict.refusals.contains(&Refusal::NotOffered);
+            let mut channels: Vec<String> = Vec::new();
+            if offered {
+                for (i, channel) in model.channels.iter().enumerate() {
+                    let other = ChannelId(u32::try_from(i).unwrap_or(u32::MAX));
+                    let there = request::Resolved {
+                        channel: other,
+                        ..r.clone()
+                    };
+                    if other != r.channel && self.verdict(&there, action, &r.params).allowed {
+                        channels.push(channel.name.node.clone());
+                    }
+                }
+            }
+            channels.sort();
+            return Decision {
+                allowed: false,
+                next_state: None,
+                fields: None,
+                emitted: Vec::new(),
+                triggered: Vec::new(),
+                reasons: self.reasons(r, &verdict.refusals),
+                alternatives: Some(Alternatives {
+                    channels,
+                    handoffs: self.handoffs(r),
+                }),
+            };
         }
-        if !reasons.is_empty() {
-            return self.refused(r, action, params, reasons, alternatives);
-        }
-        let mut outcome = run.complete(verdict.after, action, params, 0);
-        let fields = request::show_fields(model, &outcome.fields);
         Decision {
             allowed: true,
-            next_state: Some(
-                model
-                    .process(r.process)
-                    .state(target.node)
-                    .name
-                    .node
-                    .clone(),
-            ),
-            fields: Some(fields),
-            emitted: std::mem::take(&mut outcome.emitted)
-                .into_iter()
-                .map(|e| model.event(e).name.node.clone())
+            next_state: verdict
+                .next_state
+                .map(|s| model.process(r.process).state(s).name.node.clone()),
+            fields: Some(request::show_fields(model, &verdict.fields)),
+            emitted: verdict
+                .emitted
+                .iter()
+                .map(|e| model.event(*e).name.node.clone())
                 .collect(),
-            triggered: outcome
+            triggered: verdict
                 .triggered
                 .iter()
                 .map(|t| Triggered {
@@ -377,48 +412,42 @@ impl Engine {
         }
     }
 
-    /// A refusal, with where the customer could be sent instead.
-    fn refused(
-        &self,
-        r: &request::Resolved,
-        action: ActionId,
-        params: &[Value],
-        reasons: Vec<Reason>,
-        alternatives: bool,
-    ) -> Decision {
+    /// `refusals` with names and source places.
+    fn reasons(&self, r: &request::Resolved, refusals: &[Refusal]) -> Vec<Reason> {
         let model = &self.inner.model;
-        let mut channels = Vec::new();
-        let offered = !reasons
+        refusals
             .iter()
-            .any(|x| matches!(x, Reason::NotOffered { .. }));
-        if alternatives && offered {
-            for (i, channel) in model.channels.iter().enumerate() {
-                let other = ChannelId(u32::try_from(i).unwrap_or(u32::MAX));
-                if other == r.channel {
-                    continue;
-                }
-                let there = request::Resolved {
-                    channel: other,
-                    ..r.clone()
-                };
-                if self.decide_resolved(&there, action, params, false).allowed {
-                    channels.push(channel.name.node.clone());
-                }
-            }
-        }
-        channels.sort();
-        Decision {
-            allowed: false,
-            next_state: None,
-            fields: None,
-            emitted: Vec::new(),
-            triggered: Vec::new(),
-            reasons,
-            alternatives: Some(Alternatives {
-                channels,
-                handoffs: self.handoffs(r),
-            }),
-        }
+            .map(|refusal| match refusal {
+                Refusal::NotOffered => Reason::NotOffered {
+                    state: model.process(r.process).state(r.state).name.node.clone(),
+                },
+                Refusal::NotOnThisChannel { via, transition } => Reason::NotOnThisChannel {
+                    channels: via
+                        .iter()
+                        .map(|c| model.channel(*c).name.node.clone())
+                        .collect(),
+                    at: self.place(*transition),
+                },
+                Refusal::GuardFalse { guard } => Reason::GuardFalse {
+                    at: self.place(*guard),
+                },
+                Refusal::MissingCapability => Reason::MissingCapability {
+                    channel: model.channel(r.channel).name.node.clone(),
+                    at: self.place(model.channel(r.channel).name.span),
+                },
+                Refusal::Forbidden(rule) => Reason::Forbidden {
+                    rule: model.rule(*rule).name.node.clone(),
+                    at: self.place(model.rule(*rule).kind.span),
+                },
+                Refusal::RequiresUnmet(span) => Reason::RequiresUnmet {
+                    at: self.place(*span),
+                },
+                Refusal::InvariantBroken(rule) => Reason::InvariantBroken {
+                    rule: model.rule(*rule).name.node.clone(),
+                    at: self.place(model.rule(*rule).kind.span),
+                },
+            })
+            .collect()
     }
 }
 
@@ -431,7 +460,7 @@ impl Run<'_> {
         action: ActionId,
         channel: Option<ChannelId>,
         params: &[Value],
-    ) -> eval::Verdict {
+    ) -> eval::Checked {
         let model = self.model;
         let scope = [Frame::new(action, params)];
         let forbidden = model.index.forbids_by_action[action.index()]
@@ -465,7 +494,7 @@ impl Run<'_> {
                 _ => false,
             })
             .collect();
-        eval::Verdict {
+        eval::Checked {
             forbidden,
             unmet,
             broken,
@@ -526,7 +555,7 @@ impl Run<'_> {
     ) {
         let needs_parameters = !self.model.action(then).params.is_empty();
         if depth > MAX_CASCADE || needs_parameters {
-            outcome.triggered.push(eval::Fired {
+            outcome.triggered.push(TriggerRun {
                 rule,
                 action: then,
                 ran: false,
@@ -537,7 +566,7 @@ impl Run<'_> {
         let verdict = self.check(&outcome.fields, then, None, &[]);
         let ran =
             verdict.forbidden.is_empty() && verdict.unmet.is_empty() && verdict.broken.is_empty();
-        outcome.triggered.push(eval::Fired {
+        outcome.triggered.push(TriggerRun {
             rule,
             action: then,
             ran,

@@ -214,7 +214,7 @@ pub enum RequestError {
 }
 
 /// A request with every name resolved and every value typed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct Resolved {
     pub process: ProcessId,
     pub state: StateId,

@@ -77,6 +77,10 @@ fn agree(text: &str) -> Result<(), TestCaseError> {
                                 fields: fields(&model, v),
                             };
                             let decision = engine.decide(&request).unwrap();
+                            let verdict =
+                                engine.decide_prepared(&engine.prepare(&request).unwrap());
+                            prop_assert_eq!(verdict.allowed, decision.allowed);
+                            prop_assert_eq!(verdict.refusals.len(), decision.reasons.len());
 
                             // The reference: every transition of the action on this channel.
                             let mut targets = BTreeSet::new();

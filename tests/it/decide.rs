@@ -2,7 +2,7 @@
 //! a precise error for every kind of bad request.
 
 use super::support::{omnilint, stderr, stdout};
-use omnilint::engine::{Engine, Request, RequestError};
+use omnilint::engine::{Engine, Refusal, Request, RequestError};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -259,8 +259,7 @@ fn decide_needs_a_readable_policy() {
     assert!(stderr(&output).contains("no policy named `telcom`"));
 }
 
-#[test]
-fn the_engine_is_shared_across_threads() {
+fn telecom() -> Engine {
     let inputs = ["policies/telecom"]
         .iter()
         .flat_map(|dir| std::fs::read_dir(super::support::root().join(dir)).unwrap())
@@ -271,7 +270,58 @@ fn the_engine_is_shared_across_threads() {
             contents: std::fs::read(&p).unwrap(),
         })
         .collect();
-    let engine = Engine::load(inputs, Some("telecom")).unwrap();
+    Engine::load(inputs, Some("telecom")).unwrap()
+}
+
+#[test]
+fn a_prepared_request_is_decided_in_ids_as_decide_decides_it() {
+    let engine = telecom();
+    let on_web: Request = serde_json::from_str(&request(
+        "billing_address_change",
+        "request",
+        "web",
+        Some("request_billing_change"),
+        r#"{"new":"B"}"#,
+    ))
+    .unwrap();
+    let prepared = engine.prepare(&on_web).unwrap();
+    let refused = engine.decide_prepared(&prepared);
+    assert!(!refused.allowed);
+    assert!(refused.fields.is_empty() && refused.next_state.is_none());
+    assert_eq!(
+        refused.refusals,
+        [Refusal::MissingCapability],
+        "story 3: the web form cannot change the billing address"
+    );
+
+    let store = engine.channel_id("store").unwrap();
+    let allowed = engine.decide_prepared(&prepared.on_channel(store));
+    let named = engine
+        .decide(&Request {
+            channel: "store".into(),
+            ..on_web
+        })
+        .unwrap();
+    assert!(allowed.allowed && named.allowed);
+    assert!(allowed.refusals.is_empty());
+    let next = allowed.next_state.unwrap();
+    let process = engine
+        .model()
+        .processes
+        .iter()
+        .find(|p| p.name.node == "billing_address_change")
+        .unwrap();
+    assert_eq!(
+        Some(process.state(next).name.node.as_str()),
+        named.next_state.as_deref()
+    );
+    assert_eq!(allowed.fields.len(), engine.model().fields.len());
+    assert_eq!(engine.channel_id("fax"), None);
+}
+
+#[test]
+fn the_engine_is_shared_across_threads() {
+    let engine = telecom();
     let request: Request = serde_json::from_str(&request(
         "multisim_request",
         "reconfigure",
