@@ -4,7 +4,15 @@
 //!
 //! ```sh
 //! cargo bench --bench decide
+//! cargo bench --bench decide --features bench-cedar   # and Cedar, side by side
 //! ```
+//!
+//! With `bench-cedar`, Cedar (`cedar-policy`) decides the equivalent channel-permission
+//! question on an equivalent policy in the same run: channels are principals, the customer
+//! is the resource with the fields as attributes, capabilities are permits, forbids and
+//! invariants are forbids. Cedar has no effects or triggers, so omnilint does strictly more
+//! per request (the transition, the effects, the invariants after them, the triggers). The
+//! setup asserts that both give the same answer to every request measured.
 
 // A benchmark's inputs are fixed: failing to build them is a bug to see at once.
 #![allow(clippy::expect_used)]
@@ -34,41 +42,50 @@ fn telecom() -> (Engine, Vec<Request>) {
         .collect();
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
     let engine = Engine::load(inputs, Some("telecom")).expect("the telecom policy loads");
-    let fields = serde_json::json!({
+    let fields = telecom_fields();
+    let requests = TELECOM_REQUESTS
+        .iter()
+        .map(|(p, s, c, a, params)| {
+            serde_json::from_value(serde_json::json!({
+                "process": p, "state": s, "channel": c, "action": a,
+                "params": serde_json::from_str::<serde_json::Value>(params).expect("JSON"),
+                "fields": fields,
+            }))
+            .expect("a valid request")
+        })
+        .collect();
+    (engine, requests)
+}
+
+/// (process, state, channel, action, parameters): an allowed request with a trigger (the
+/// penalty of story 4), and one refused on the channel, with reasons and alternatives
+/// (story 3).
+const TELECOM_REQUESTS: [(&str, &str, &str, &str, &str); 2] = [
+    (
+        "multisim_request",
+        "reconfigure",
+        "phone",
+        "cancel_data_plan",
+        "{}",
+    ),
+    (
+        "billing_address_change",
+        "request",
+        "web",
+        "request_billing_change",
+        r#"{"new": "B"}"#,
+    ),
+];
+
+fn telecom_fields() -> serde_json::Value {
+    serde_json::json!({
         "customer.billing_address": "A", "customer.installation_address": "A",
         "customer.new_billing_address": "A", "customer.in_commitment": true,
         "customer.claim_open": false, "customer.line": "active",
         "customer.data_plan": "multisim", "customer.penalty_charged": false,
         "installation.exchange": "old_exchange", "installation.adsl": true,
         "installation.incoming_calls": true, "installation.outgoing_calls": true,
-    });
-    let requests = [
-        // Allowed, with a trigger (the penalty).
-        (
-            "multisim_request",
-            "reconfigure",
-            "phone",
-            "cancel_data_plan",
-            serde_json::json!({}),
-        ),
-        // Refused on the channel: reasons and alternatives.
-        (
-            "billing_address_change",
-            "request",
-            "web",
-            "request_billing_change",
-            serde_json::json!({"new": "B"}),
-        ),
-    ]
-    .into_iter()
-    .map(|(p, s, c, a, params)| {
-        serde_json::from_value(serde_json::json!({
-            "process": p, "state": s, "channel": c, "action": a, "params": params, "fields": fields,
-        }))
-        .expect("a valid request")
     })
-    .collect();
-    (engine, requests)
 }
 
 /// One process, 40 actions, 6 channels and 1,000 rules: 900 forbids (most on one channel,
@@ -91,11 +108,9 @@ fn thousand_rules() -> (Engine, Vec<Request>) {
         ));
     }
     for r in 0..900 {
-        let (a, f, g) = (r % 40, r % 12, (r * 7 + 3) % 12);
+        let (a, ch, f, g, k) = forbid_shape(r);
         text.push_str(&format!(
-            "rule forbid{r}: forbid a{a} via ch{} when c.f{f} and not c.f{g} and c.n > {}\n",
-            r % 6,
-            r % 9
+            "rule forbid{r}: forbid a{a} via ch{ch} when c.f{f} and not c.f{g} and c.n > {k}\n"
         ));
     }
     for t in 0..60 {
@@ -127,9 +142,9 @@ fn thousand_rules() -> (Engine, Vec<Request>) {
     .expect("the generated policy loads");
     let mut fields = serde_json::Map::new();
     for i in 0..12 {
-        fields.insert(format!("c.f{i}"), serde_json::json!(i % 3 == 0));
+        fields.insert(format!("c.f{i}"), serde_json::json!(flag(i)));
     }
-    fields.insert("c.n".into(), serde_json::json!(5));
+    fields.insert("c.n".into(), serde_json::json!(N));
     let requests = (0..40)
         .map(|a| {
             serde_json::from_value(serde_json::json!({
@@ -141,6 +156,18 @@ fn thousand_rules() -> (Engine, Vec<Request>) {
         .collect();
     (engine, requests)
 }
+
+/// The `r`-th forbid of the generated policy: (action, channel, field that must hold, field
+/// that must not, the bound `n` must exceed).
+fn forbid_shape(r: usize) -> (usize, usize, usize, usize, usize) {
+    (r % 40, r % 6, r % 12, (r * 7 + 3) % 12, r % 9)
+}
+
+/// The generated policy's requests' field values: `f{i}` and `n`.
+fn flag(i: usize) -> bool {
+    i % 3 == 0
+}
+const N: i64 = 5;
 
 /// p50 and p99 of 100,000 single calls of `call`, timed one by one, cycling through `n`
 /// inputs.
@@ -181,12 +208,161 @@ fn bench_decide(c: &mut Criterion) {
             black_box(engine.decide(black_box(&requests[i])).ok());
         });
         println!("decide/{name}: p50 {p50:.2} µs, p99 {p99:.2} µs (single calls, 100,000 of them)");
-        let (p50, p99) = percentiles(prepared.len(), |i| {
+        let (ours, p99) = percentiles(prepared.len(), |i| {
             black_box(engine.decide_prepared(black_box(&prepared[i])));
         });
         println!(
-            "decide-prepared/{name}: p50 {p50:.2} µs, p99 {p99:.2} µs (single calls, 100,000 of them)"
+            "decide-prepared/{name}: p50 {ours:.2} µs, p99 {p99:.2} µs (single calls, 100,000 of them)"
         );
+
+        #[cfg(feature = "bench-cedar")]
+        {
+            let cedar = match name {
+                "telecom" => cedar::telecom(),
+                _ => cedar::thousand_rules(),
+            };
+            let allowed: Vec<bool> = prepared
+                .iter()
+                .map(|p| engine.decide_prepared(p).allowed)
+                .collect();
+            assert_eq!(
+                cedar.answers(),
+                allowed,
+                "Cedar and omnilint answer the {name} requests alike"
+            );
+            c.bench_function(&format!("cedar/{name}"), |b| {
+                b.iter(|| {
+                    i = (i + 1) % cedar.requests.len();
+                    black_box(cedar.is_authorized(black_box(i)))
+                })
+            });
+            let (theirs, p99) = percentiles(cedar.requests.len(), |i| {
+                black_box(cedar.is_authorized(black_box(i)));
+            });
+            println!(
+                "cedar/{name}: p50 {theirs:.2} µs, p99 {p99:.2} µs (single calls, 100,000 of them); \
+                 Cedar p50 / decide-prepared p50 = {:.1}",
+                theirs / ours
+            );
+        }
+    }
+}
+
+/// Cedar on the same question: may this channel (the principal) perform this action on this
+/// customer (the resource, whose attributes are the fields) now?
+#[cfg(feature = "bench-cedar")]
+mod cedar {
+    use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
+
+    pub struct Cedar {
+        authorizer: Authorizer,
+        policies: PolicySet,
+        entities: Entities,
+        pub requests: Vec<Request>,
+    }
+
+    impl Cedar {
+        fn new(policies: &str, attrs: serde_json::Value, requests: &[(String, String)]) -> Self {
+            let policies: PolicySet = policies.parse().expect("the Cedar policies parse");
+            let entities = Entities::from_json_value(
+                serde_json::json!([
+                    {"uid": {"type": "Customer", "id": "c"}, "attrs": attrs, "parents": []}
+                ]),
+                None,
+            )
+            .expect("the Cedar entities load");
+            let uid = |text: String| -> EntityUid { text.parse().expect("an entity uid") };
+            let requests = requests
+                .iter()
+                .map(|(channel, action)| {
+                    Request::new(
+                        uid(format!(r#"Channel::"{channel}""#)),
+                        uid(format!(r#"Action::"{action}""#)),
+                        uid(r#"Customer::"c""#.to_owned()),
+                        Context::empty(),
+                        None,
+                    )
+                    .expect("a Cedar request")
+                })
+                .collect();
+            Cedar {
+                authorizer: Authorizer::new(),
+                policies,
+                entities,
+                requests,
+            }
+        }
+
+        pub fn is_authorized(&self, i: usize) -> bool {
+            self.authorizer
+                .is_authorized(&self.requests[i], &self.policies, &self.entities)
+                .decision()
+                == Decision::Allow
+        }
+
+        pub fn answers(&self) -> Vec<bool> {
+            (0..self.requests.len())
+                .map(|i| self.is_authorized(i))
+                .collect()
+        }
+    }
+
+    /// policies/telecom: the channels' `can` lists as permits, the forbid and the invariant
+    /// as forbids.
+    pub fn telecom() -> Cedar {
+        let policies = r#"
+            permit(principal == Channel::"web", action == Action::"request_line_move", resource);
+            permit(principal == Channel::"store", action == Action::"request_billing_change", resource);
+            permit(principal == Channel::"phone", action in [Action::"request_line_move",
+                Action::"request_multisim", Action::"cancel_data_plan", Action::"activate_multisim",
+                Action::"open_bill_claim"], resource);
+            permit(principal == Channel::"twitter", action in [Action::"acknowledge",
+                Action::"open_bill_claim"], resource);
+            forbid(principal, action == Action::"suspend_line", resource)
+                when { resource.claim_open };
+            forbid(principal, action, resource)
+                unless { resource.billing_address == resource.installation_address };
+        "#;
+        let fields = super::telecom_fields();
+        let attrs: serde_json::Map<String, serde_json::Value> = fields
+            .as_object()
+            .expect("an object")
+            .iter()
+            .map(|(k, v)| (k.split('.').next_back().unwrap_or(k).to_owned(), v.clone()))
+            .collect();
+        let requests: Vec<(String, String)> = super::TELECOM_REQUESTS
+            .iter()
+            .map(|(_, _, channel, action, _)| (channel.to_string(), action.to_string()))
+            .collect();
+        Cedar::new(policies, serde_json::Value::Object(attrs), &requests)
+    }
+
+    /// The generated policy: every channel can every action (one permit), 900 forbids, 40
+    /// invariants as forbids (Cedar has no triggers).
+    pub fn thousand_rules() -> Cedar {
+        let mut policies = String::from("permit(principal, action, resource);\n");
+        for r in 0..900 {
+            let (a, ch, f, g, k) = super::forbid_shape(r);
+            policies.push_str(&format!(
+                "forbid(principal == Channel::\"ch{ch}\", action == Action::\"a{a}\", resource) \
+                 when {{ resource.f{f} && !resource.f{g} && resource.n > {k} }};\n"
+            ));
+        }
+        for i in 0..40 {
+            policies.push_str(&format!(
+                "forbid(principal, action, resource) unless {{ resource.n <= 9 || resource.f{} }};\n",
+                i % 12
+            ));
+        }
+        let mut attrs = serde_json::Map::new();
+        for i in 0..12 {
+            attrs.insert(format!("f{i}"), serde_json::json!(super::flag(i)));
+        }
+        attrs.insert("n".into(), serde_json::json!(super::N));
+        let requests: Vec<(String, String)> = (0..40)
+            .map(|a| (format!("ch{}", a % 6), format!("a{a}")))
+            .collect();
+        Cedar::new(&policies, serde_json::Value::Object(attrs), &requests)
     }
 }
 
