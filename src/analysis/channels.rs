@@ -18,6 +18,7 @@ use super::{Analysis, cached};
 use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Span;
 use crate::syntax::ast::FinalKind;
+use biodivine_lib_bdd::Bdd;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -26,15 +27,20 @@ use std::rc::Rc;
 /// A node of the channel view.
 pub type Node = (StateId, ChannelId);
 
-/// An edge of the channel view.
+/// An edge of the channel view. Its words are written only for the edges a witness shows
+/// ([`ChannelView::describe`]): most edges are only searched.
 #[derive(Clone, Debug)]
 pub struct Edge {
+    /// Where it leaves from.
+    pub from: Node,
     /// Where it leads.
     pub to: Node,
     /// Minutes it costs.
     pub minutes: u64,
-    /// The step in words.
-    pub text: String,
+    /// The index of the transition that takes it, in the state it leaves.
+    pub transition: usize,
+    /// For `call`/`all`: the `else` edge.
+    pub failure: bool,
     /// The transition that takes it.
     pub span: Span,
     /// Whether it is a handoff.
@@ -59,7 +65,8 @@ type EdgeList = Rc<[Edge]>;
 /// check's view).
 #[derive(Default)]
 pub struct ChannelMemo {
-    on_fires: RefCell<HashMap<(ProcessId, StateId, usize, ChannelId), bool>>,
+    /// Per `on` transition: whether it can be taken on each channel (by channel index).
+    on_fires: super::PerTransition<Rc<[bool]>>,
     fastest: RefCell<HashMap<(ProcessId, ChannelId), Option<Path>>>,
     edges: RefCell<HashMap<(ProcessId, Node), EdgeList>>,
 }
@@ -97,10 +104,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
             .transitions;
         (0..transitions.len()).any(|index| {
             matches!(transitions[index].node, Transition::On { .. })
-                && self
-                    .explorer
-                    .channels(&transitions[index].node)
-                    .contains(&channel)
+                && self.explorer.open_to(&transitions[index].node, channel)
                 && self.on_fires(process, state, index, channel)
         })
     }
@@ -152,39 +156,29 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         }
         let mut edges = Vec::new();
         for (index, t) in s.transitions.iter().enumerate() {
-            let name = |id: StateId| format!("`{}`", p.state(id).name);
+            let edge = |to: Node, minutes: u64| Edge {
+                from: (state, channel),
+                to,
+                minutes,
+                transition: index,
+                failure: false,
+                span: t.span,
+                handoff: false,
+            };
             match &t.node {
                 Transition::Handoff { from, to } => {
                     if from.iter().any(|c| c.node == channel) {
                         edges.push(Edge {
-                            to: (state, to.node),
-                            minutes: self.replies(to.node),
-                            text: format!(
-                                "`{}` hands off to `{}`",
-                                model.channel(channel).name,
-                                model.channel(to.node).name
-                            ),
-                            span: t.span,
                             handoff: true,
+                            ..edge((state, to.node), self.replies(to.node))
                         });
                     }
                 }
-                Transition::On { action, target, .. } => {
-                    if self.explorer.channels(&t.node).contains(&channel)
+                Transition::On { target, .. } => {
+                    if self.explorer.open_to(&t.node, channel)
                         && self.on_fires(process, state, index, channel)
                     {
-                        edges.push(Edge {
-                            to: (target.node, channel),
-                            minutes: 0,
-                            text: format!(
-                                "`{}` via `{}` -> {}",
-                                model.action(action.node).name,
-                                model.channel(channel).name,
-                                name(target.node)
-                            ),
-                            span: t.span,
-                            handoff: false,
-                        });
+                        edges.push(edge((target.node, channel), 0));
                     }
                 }
                 Transition::Call {
@@ -199,26 +193,18 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                         .filter_map(|c| self.fastest_success_of(*c))
                         .max()
                         .unwrap_or(0);
-                    let texts = match callees.as_slice() {
-                        [one] => {
-                            let name = &model.process(*one).name;
-                            (format!("`{name}` succeeds"), format!("`{name}` fails"))
-                        }
-                        _ => (
-                            "the parallel processes succeed".to_owned(),
-                            "one of the parallel processes fails".to_owned(),
-                        ),
-                    };
-                    self.call_edges(
-                        (process, state, index),
-                        channel,
-                        t.span,
-                        time,
-                        &texts,
-                        target.node,
-                        otherwise.as_ref().map(|o| o.node),
-                        &mut edges,
-                    );
+                    let (can_succeed, can_fail) =
+                        self.analysis
+                            .call_outcomes(&self.explorer, process, state, index);
+                    if can_succeed {
+                        edges.push(edge((target.node, channel), time));
+                    }
+                    if let Some(otherwise) = otherwise.as_ref().filter(|_| can_fail) {
+                        edges.push(Edge {
+                            failure: true,
+                            ..edge((otherwise.node, channel), 0)
+                        });
+                    }
                 }
                 other => {
                     if self
@@ -228,73 +214,58 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                     {
                         continue;
                     }
-                    let (minutes, text, target) = match other {
-                        Transition::After { duration, target } => (
-                            duration.node.minutes(),
-                            format!("after {}", duration.node),
-                            target.node,
-                        ),
-                        Transition::Do { action, target, .. } => (
-                            0,
-                            format!("the system does `{}`", model.action(action.node).name),
-                            target.node,
-                        ),
-                        Transition::Await { event, target, .. } => (
-                            0,
-                            format!("`{}` arrives", model.event(event.node).name),
-                            target.node,
-                        ),
+                    let (minutes, target) = match other {
+                        Transition::After { duration, target } => {
+                            (duration.node.minutes(), target.node)
+                        }
+                        Transition::Do { target, .. } | Transition::Await { target, .. } => {
+                            (0, target.node)
+                        }
                         _ => continue,
                     };
-                    edges.push(Edge {
-                        to: (target, channel),
-                        minutes,
-                        text: format!("{text} -> {}", name(target)),
-                        span: t.span,
-                        handoff: false,
-                    });
+                    edges.push(edge((target, channel), minutes));
                 }
             }
         }
         edges
     }
 
-    /// Edges of a `call`/`all`: to the target when the sub-processes can succeed from some
-    /// reachable data, to `else` when they can fail.
-    #[allow(clippy::too_many_arguments)]
-    fn call_edges(
-        &self,
-        (process, state, index): (ProcessId, StateId, usize),
-        channel: ChannelId,
-        span: Span,
-        minutes: u64,
-        (succeeds, fails): &(String, String),
-        target: StateId,
-        otherwise: Option<StateId>,
-        edges: &mut Vec<Edge>,
-    ) {
-        let p = self.analysis.model().process(process);
-        let (can_succeed, can_fail) =
-            self.analysis
-                .call_outcomes(&self.explorer, process, state, index);
-        if can_succeed {
-            edges.push(Edge {
-                to: (target, channel),
-                minutes,
-                text: format!("{succeeds} -> `{}`", p.state(target).name),
-                span,
-                handoff: false,
-            });
-        }
-        if let Some(otherwise) = otherwise {
-            if can_fail {
-                edges.push(Edge {
-                    to: (otherwise, channel),
-                    minutes: 0,
-                    text: format!("{fails} -> `{}`", p.state(otherwise).name),
-                    span,
-                    handoff: false,
-                });
+    /// An edge of `process` in words, as a witness shows it.
+    pub fn describe(&self, process: ProcessId, edge: &Edge) -> String {
+        let model = self.analysis.model();
+        let p = model.process(process);
+        let target = || format!("`{}`", p.state(edge.to.0).name);
+        match &p.state(edge.from.0).transitions[edge.transition].node {
+            Transition::Handoff { .. } => format!(
+                "`{}` hands off to `{}`",
+                model.channel(edge.from.1).name,
+                model.channel(edge.to.1).name
+            ),
+            Transition::On { action, .. } => format!(
+                "`{}` via `{}` -> {}",
+                model.action(action.node).name,
+                model.channel(edge.from.1).name,
+                target()
+            ),
+            t @ (Transition::Call { .. } | Transition::All { .. }) => {
+                let outcome = match (t.callees().as_slice(), edge.failure) {
+                    ([one], false) => format!("`{}` succeeds", model.process(*one).name),
+                    ([one], true) => format!("`{}` fails", model.process(*one).name),
+                    (_, false) => "the parallel processes succeed".to_owned(),
+                    (_, true) => "one of the parallel processes fails".to_owned(),
+                };
+                format!("{outcome} -> {}", target())
+            }
+            Transition::After { duration, .. } => {
+                format!("after {} -> {}", duration.node, target())
+            }
+            Transition::Do { action, .. } => format!(
+                "the system does `{}` -> {}",
+                model.action(action.node).name,
+                target()
+            ),
+            Transition::Await { event, .. } => {
+                format!("`{}` arrives -> {}", model.event(event.node).name, target())
             }
         }
     }
@@ -308,41 +279,46 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         index: usize,
         channel: ChannelId,
     ) -> bool {
-        cached(
+        let per_channel = cached(
             &self.analysis.channel_memo().on_fires,
-            (process, state, index, channel),
-            || self.compute_on_fires(process, state, index, channel),
-        )
+            (process, state, index),
+            || self.compute_on_fires(process, state, index),
+        );
+        per_channel.get(channel.index()).copied().unwrap_or(false)
     }
 
-    fn compute_on_fires(
-        &self,
-        process: ProcessId,
-        state: StateId,
-        index: usize,
-        channel: ChannelId,
-    ) -> bool {
+    /// For every channel the transition is open to: whether its guard, over the data reaching
+    /// its state, meets the data in which the action completes there. Channels where the
+    /// action completes in the same data (no forbid tells them apart, the usual case) share
+    /// one BDD operation.
+    fn compute_on_fires(&self, process: ProcessId, state: StateId, index: usize) -> Rc<[bool]> {
         let sem = &self.analysis.sem;
-        let t = &self
-            .analysis
-            .model()
-            .process(process)
-            .state(state)
-            .transitions[index]
-            .node;
+        let model = self.analysis.model();
+        let t = &model.process(process).state(state).transitions[index].node;
         let Transition::On { action, when, .. } = t else {
-            return false;
+            return vec![false; model.channels.len()].into();
         };
-        let guard = when.as_ref().map_or_else(
-            || sem.dom.vars.mk_true(),
-            |w| sem.dom.cond(w, &[(action.node, 0)]),
-        );
-        !self
-            .analysis
-            .reach(process, state)
-            .and(&guard)
-            .and(&sem.completes(action.node, Performer::Channel(channel), 0))
-            .is_false()
+        let reach = self.analysis.reach(process, state);
+        let guarded = match when {
+            Some(w) => reach.and(&sem.dom.cond(w, &[(action.node, 0)])),
+            None => reach.clone(),
+        };
+        let mut answered: Vec<(Bdd, bool)> = Vec::new();
+        (0..model.channels.len())
+            .map(|c| {
+                let channel = ChannelId(c as u32);
+                if !self.explorer.open_to(t, channel) {
+                    return false;
+                }
+                let completes = sem.completes(action.node, Performer::Channel(channel), 0);
+                if let Some((_, known)) = answered.iter().find(|(b, _)| *b == completes) {
+                    return *known;
+                }
+                let fires = !guarded.and(&completes).is_false();
+                answered.push((completes, fires));
+                fires
+            })
+            .collect()
     }
 
     /// The fastest path from `start` entered on `entry` to a success `final`, if any.

@@ -200,6 +200,19 @@ impl<'s, 'm> Explorer<'s, 'm> {
         }
     }
 
+    /// Whether `channel` is among [`Explorer::channels`] of `transition`, without listing
+    /// them.
+    pub fn open_to(&self, transition: &Transition, channel: ChannelId) -> bool {
+        match transition {
+            Transition::On { action, via, .. } => {
+                via.as_ref()
+                    .is_none_or(|via| via.iter().any(|c| c.node == channel))
+                    && self.sem.model().can_perform(channel, action.node)
+            }
+            _ => false,
+        }
+    }
+
     /// The data (over fields) in which a transition's action or event step can happen, for
     /// `on`, `do` and `await`; `None` for the other kinds.
     pub fn enabled(&self, transition: &Transition) -> Option<Bdd> {

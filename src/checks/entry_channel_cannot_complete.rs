@@ -112,7 +112,7 @@ fn channel_path(
                 } else {
                     StepKind::Perform
                 },
-                text: edge.text.clone(),
+                text: view.describe(process, edge),
                 span: Some(edge.span),
             });
         }

@@ -92,9 +92,13 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                         StepKind::Perform
                     },
                     text: if edge.minutes > 0 {
-                        format!("{} (+{})", edge.text, format_minutes(edge.minutes))
+                        format!(
+                            "{} (+{})",
+                            view.describe(id, edge),
+                            format_minutes(edge.minutes)
+                        )
                     } else {
-                        edge.text.clone()
+                        view.describe(id, edge)
                     },
                     span: Some(edge.span),
                 });
