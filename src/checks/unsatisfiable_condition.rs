@@ -5,6 +5,8 @@ use crate::analysis::domain::Frame;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ActionId, Cond, RuleKind, Transition, TriggerSource};
 use crate::source::Node;
+use biodivine_lib_bdd::Bdd;
+use std::collections::HashMap;
 
 declare_check! {
     /// ## What it finds
@@ -46,13 +48,18 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     if allowed.is_false() {
         return;
     }
-    let mut report = |cond: &Node<Cond>, frame: Option<ActionId>, what: &str| {
+    // The data a condition is asked against, once per action whose parameters it may read.
+    let mut data_for: HashMap<Option<ActionId>, Bdd> = HashMap::new();
+    let mut report = |cond: &Node<Cond>, frame: Option<ActionId>, what: &dyn Fn() -> String| {
         let frames: Vec<Frame> = frame.map(|a| (a, 0)).into_iter().collect();
-        let data = frame.map_or_else(
-            || allowed.clone(),
-            |a| allowed.and(&sem.dom.params_valid(a, 0)),
-        );
+        let data = data_for.entry(frame).or_insert_with(|| {
+            frame.map_or_else(
+                || allowed.clone(),
+                |a| allowed.and(&sem.dom.params_valid(a, 0)),
+            )
+        });
         if data.and(&sem.dom.cond(cond, &frames)).is_false() {
+            let what = what();
             out.push(
                 Diagnostic::new(
                     &UNSATISFIABLE_CONDITION,
@@ -66,11 +73,9 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     };
     for (a, action) in cx.model.actions.iter().enumerate() {
         for r in &action.requires {
-            report(
-                r,
-                Some(ActionId(a as u32)),
-                &format!("`requires` of `{}`", action.name),
-            );
+            report(r, Some(ActionId(a as u32)), &|| {
+                format!("`requires` of `{}`", action.name)
+            });
         }
     }
     for rule in &cx.model.rules {
@@ -82,12 +87,12 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 TriggerSource::Action(a) => Some(a),
                 TriggerSource::Event(_) => None,
             };
-            report(w, frame, &format!("`when` of trigger `{}`", rule.name));
+            report(w, frame, &|| format!("`when` of trigger `{}`", rule.name));
         }
     }
     for process in &cx.model.processes {
         for r in &process.requires {
-            report(r, None, &format!("`requires` of `{}`", process.name));
+            report(r, None, &|| format!("`requires` of `{}`", process.name));
         }
         for state in &process.states {
             for t in &state.transitions {
@@ -100,7 +105,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                     }
                     _ => None,
                 };
-                report(guard, frame, "guard");
+                report(guard, frame, &|| "guard".to_owned());
             }
         }
     }
