@@ -76,7 +76,7 @@ impl<'m> Analysis<'m> {
         // the set of available events stops growing.
         let mut available = external.clone();
         let (memo, log, cut_short) = loop {
-            let (memo, log) = explore_roots(model, &roots, &available)?;
+            let (memo, log) = explore_roots(&sem, &roots, &available)?;
             let next: BTreeSet<EventId> =
                 external.iter().chain(log.emitted.iter()).copied().collect();
             if next == available {
@@ -712,14 +712,29 @@ impl<'m> Analysis<'m> {
 /// an earlier part had already made (224 of 5,024 on the 1,000-process corpus).
 const ROOT_PARTS: usize = 2;
 
+/// Below this many roots, they are explored in one part, on the calling thread, with the
+/// analysis's own semantics: a part's `Semantics` and thread cost more than they save.
+const MIN_ROOTS_TO_SPLIT: usize = 64;
+
 /// Explores every root in `available` events: the roots are split into [`ROOT_PARTS`]
 /// parts, explored in parallel, and the parts' memos merged as if they had been explored one
-/// after the other.
+/// after the other. Both the split and the threshold depend on the policy only.
 fn explore_roots(
-    model: &Model,
+    sem: &Semantics<'_>,
     roots: &[ProcessId],
     available: &BTreeSet<EventId>,
 ) -> Result<(Memo, semantics::Log), domain::TooLarge> {
+    if roots.len() < MIN_ROOTS_TO_SPLIT {
+        sem.take_log();
+        let memo = Memo::default();
+        let explorer = Explorer::new(sem, available.clone(), &memo);
+        for root in roots {
+            explorer.explore(&[*root], &own_start(sem, *root));
+        }
+        drop(explorer);
+        return Ok((memo, sem.take_log()));
+    }
+    let model = sem.model();
     let parts: Vec<&[ProcessId]> = roots
         .chunks(roots.len().div_ceil(ROOT_PARTS).max(1))
         .collect();
