@@ -109,6 +109,15 @@ pub struct Explored {
 }
 
 impl Memo {
+    /// Every exploration made so far, in a stable order: by components, then by the order
+    /// they were started.
+    pub fn explorations(&self) -> Vec<Rc<Exploration>> {
+        let runs = self.runs.borrow();
+        let mut all: Vec<&Rc<Exploration>> = runs.values().collect();
+        all.sort_by_key(|e| (e.components.clone(), e.serial));
+        all.into_iter().cloned().collect()
+    }
+
     /// This memo's explorations, to be merged elsewhere.
     pub fn into_explored(self) -> Explored {
         let mut runs: Vec<(RunKey, Exploration)> = self
@@ -172,15 +181,6 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// Whether some exploration was cut short.
     pub fn cut_short(&self) -> bool {
         self.memo.cut_short.get()
-    }
-
-    /// Every exploration made so far, in a stable order.
-    pub fn explorations(&self) -> Vec<Rc<Exploration>> {
-        let memo = self.memo.runs.borrow();
-        let mut all: Vec<&Rc<Exploration>> = memo.values().collect();
-        // A stable order: by components, then by the order they were explored.
-        all.sort_by_key(|e| (e.components.clone(), e.serial));
-        all.into_iter().cloned().collect()
     }
 
     /// The channels an `on` transition can be performed on: its `via` (or every channel),

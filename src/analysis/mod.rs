@@ -63,13 +63,10 @@ impl<'m> Analysis<'m> {
             .map(|i| EventId(i as u32))
             .filter(|e| model.event(*e).external)
             .collect();
-        let called = model.called();
+        let is_root = is_root(model);
         let roots: Vec<ProcessId> = (0..model.processes.len())
+            .filter(|i| is_root[*i])
             .map(|i| ProcessId(i as u32))
-            .filter(|p| !model.process(*p).entry.is_empty() || !called.contains(p))
-            .collect();
-        let is_root: Vec<bool> = (0..model.processes.len())
-            .map(|i| roots.contains(&ProcessId(i as u32)))
             .collect();
 
         // Internal events can arrive once some action that runs emits them: explore until
@@ -80,10 +77,8 @@ impl<'m> Analysis<'m> {
             let next: BTreeSet<EventId> =
                 external.iter().chain(log.emitted.iter()).copied().collect();
             if next == available {
-                let explorer = Explorer::new(&sem, available.clone(), &memo);
-                let cut_short = explorer.cut_short() || log.cut_short;
-                let explorations = explorer.explorations();
-                drop(explorer);
+                let cut_short = memo.cut_short.get() || log.cut_short;
+                let explorations = memo.explorations();
                 break ((memo, explorations), log, cut_short);
             }
             available = next;
@@ -725,14 +720,7 @@ fn explore_roots(
     available: &BTreeSet<EventId>,
 ) -> Result<(Memo, semantics::Log), domain::TooLarge> {
     if roots.len() < MIN_ROOTS_TO_SPLIT {
-        sem.take_log();
-        let memo = Memo::default();
-        let explorer = Explorer::new(sem, available.clone(), &memo);
-        for root in roots {
-            explorer.explore(&[*root], &own_start(sem, *root));
-        }
-        drop(explorer);
-        return Ok((memo, sem.take_log()));
+        return Ok(explore_part(sem, roots, available));
     }
     let model = sem.model();
     let parts: Vec<&[ProcessId]> = roots
@@ -740,13 +728,8 @@ fn explore_roots(
         .collect();
     let explored = crate::parallel::map(&parts, |part| {
         let sem = Semantics::new(model)?;
-        let memo = Memo::default();
-        let explorer = Explorer::new(&sem, available.clone(), &memo);
-        for root in *part {
-            explorer.explore(&[*root], &own_start(&sem, *root));
-        }
-        drop(explorer);
-        Ok((memo.into_explored(), sem.take_log()))
+        let (memo, log) = explore_part(&sem, part, available);
+        Ok((memo.into_explored(), log))
     });
     let mut log = semantics::Log::default();
     let mut memos = Vec::with_capacity(explored.len());
@@ -758,6 +741,34 @@ fn explore_roots(
         memos.push(memo);
     }
     Ok((Memo::merged(memos), log))
+}
+
+/// Explores `roots` one after the other with one memo, and what they ran (`sem`'s log).
+fn explore_part(
+    sem: &Semantics<'_>,
+    roots: &[ProcessId],
+    available: &BTreeSet<EventId>,
+) -> (Memo, semantics::Log) {
+    sem.take_log();
+    let memo = Memo::default();
+    let explorer = Explorer::new(sem, available.clone(), &memo);
+    for root in roots {
+        explorer.explore(&[*root], &own_start(sem, *root));
+    }
+    drop(explorer);
+    (memo, sem.take_log())
+}
+
+/// Per process: whether it is explored on its own, from its own start: customers can start
+/// it (`entry`), or no process calls it.
+fn is_root(model: &Model) -> Vec<bool> {
+    let called = model.called();
+    (0..model.processes.len())
+        .map(|i| {
+            let id = ProcessId(i as u32);
+            !model.process(id).entry.is_empty() || !called.contains(&id)
+        })
+        .collect()
 }
 
 /// The data a process starts from on its own: valid, invariants, its `requires`, projected
@@ -914,4 +925,71 @@ pub fn process_requires(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
         .fold(sem.dom.vars.mk_true(), |acc, r| {
             acc.and(&sem.dom.cond(r, &[]))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::{self, Input};
+
+    /// 80 processes customers can start, each calling one of three shared sub-processes from
+    /// data of its own (`requires c.n == i % 10`): both halves of the roots explore some of
+    /// the same sub-process runs.
+    fn many_roots() -> String {
+        let mut text = String::from(
+            "policy many\nentity c {\n  n: int 0..9\n  f: bool\n}\n\
+             channel web { can go }\naction go\naction mark { set c.f = true }\n",
+        );
+        for s in 0..3 {
+            text.push_str(&format!(
+                "process sub{s} {{\n  start a\n  state a {{\n    do mark when c.n > {s} -> done\n    after 1h -> failed\n  }}\n  final done\n  final failed failure\n}}\n"
+            ));
+        }
+        for i in 0..80 {
+            text.push_str(&format!(
+                "process p{i} {{\n  entry web\n  requires c.n == {}\n  start s\n  state s {{\n    call sub{} -> t else -> x\n  }}\n  state t {{\n    on go -> done\n  }}\n  final done\n  final x failure\n}}\n",
+                i % 10,
+                i % 3
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn exploring_the_roots_in_parts_leaves_what_one_memo_would() {
+        let report = lint::check(vec![Input {
+            name: "many.omni".into(),
+            contents: many_roots().into_bytes(),
+        }]);
+        let model = report.policies[0].model.as_ref().expect("the policy reads");
+        let sem = Semantics::new(model).unwrap();
+        let is_root = is_root(model);
+        let roots: Vec<ProcessId> = (0..model.processes.len())
+            .filter(|i| is_root[*i])
+            .map(|i| ProcessId(i as u32))
+            .collect();
+        assert_eq!(roots.len(), 80);
+        assert!(roots.len() >= MIN_ROOTS_TO_SPLIT, "the split path runs");
+        let available = BTreeSet::new();
+
+        let (whole, whole_log) = explore_part(&sem, &roots, &available);
+        let (split, split_log) = explore_roots(&sem, &roots, &available).unwrap();
+
+        let (whole, split) = (whole.explorations(), split.explorations());
+        assert!(whole.len() > roots.len(), "sub-processes were explored too");
+        assert_eq!(whole.len(), split.len());
+        for (a, b) in whole.iter().zip(&split) {
+            assert_eq!(a.components, b.components);
+            assert_eq!(a.serial, b.serial, "{:?}", a.components);
+            assert!(
+                a.init == b.init && a.reached == b.reached,
+                "{:?}",
+                a.components
+            );
+            assert_eq!((a.cut_short, a.success == b.success), (b.cut_short, true));
+        }
+        assert_eq!(whole_log.ran, split_log.ran);
+        assert_eq!(whole_log.emitted, split_log.emitted);
+        assert_eq!(whole_log.cut_short, split_log.cut_short);
+    }
 }
