@@ -81,5 +81,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+
+    // The critical path: resolve a request once, then decide it in ids (here, on every
+    // channel) without naming the answer.
+    let request: Request = serde_json::from_value(serde_json::json!({
+        "process": "billing_address_change", "state": "request", "channel": "web",
+        "action": "request_billing_change", "params": {"new": "B"}, "fields": customer,
+    }))?;
+    let prepared = engine.prepare(&request)?;
+    for channel in &engine.model().channels {
+        let Some(id) = engine.channel_id(&channel.name.node) else {
+            continue;
+        };
+        let verdict = engine.decide_prepared(&prepared.on_channel(id));
+        println!(
+            "request_billing_change via {}: {}",
+            channel.name.node,
+            if verdict.allowed {
+                "allowed"
+            } else {
+                "refused"
+            }
+        );
+    }
     Ok(())
 }
