@@ -39,11 +39,14 @@ pub(super) struct Outcome {
 /// Evaluation over one model.
 pub(super) struct Run<'m> {
     pub model: &'m Model,
+    /// Per action: the invariants that read a field it writes, the only ones an action run
+    /// from data where every invariant holds (a triggered one) can break.
+    pub breakable: &'m [Vec<RuleId>],
 }
 
 impl<'m> Run<'m> {
-    pub(super) fn new(model: &'m Model) -> Self {
-        Run { model }
+    pub(super) fn new(model: &'m Model, breakable: &'m [Vec<RuleId>]) -> Self {
+        Run { model, breakable }
     }
 
     fn term<'v>(

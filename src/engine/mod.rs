@@ -26,7 +26,7 @@ pub use request::{
 use crate::analysis::domain::MAX_CASCADE;
 use crate::lint::{self, Input, Report};
 use crate::model::{
-    ActionId, ChannelId, FieldId, Model, ProcessId, RuleKind, StateId, Transition, Value,
+    ActionId, ChannelId, FieldId, Model, ProcessId, RuleId, RuleKind, StateId, Transition, Value,
 };
 use crate::source::{Sources, Span};
 use eval::{Frame, Run};
@@ -48,6 +48,8 @@ struct Compiled {
     channels: HashMap<String, ChannelId>,
     actions: HashMap<String, ActionId>,
     fields: HashMap<String, FieldId>,
+    /// Per action: the invariants that read a field it writes (see `Run::breakable`).
+    breakable: Vec<Vec<RuleId>>,
 }
 
 /// Why an engine could not be built.
@@ -153,8 +155,10 @@ impl Engine {
             .into_iter()
             .map(|(n, i)| (n, FieldId(i)))
             .collect();
+        let breakable = breakable_invariants(&model);
         Engine {
             inner: Arc::new(Compiled {
+                breakable,
                 model,
                 sources,
                 processes,
@@ -279,7 +283,7 @@ impl Engine {
     fn verdict(&self, r: &request::Resolved, action: ActionId, params: &[Value]) -> Verdict {
         let model = &self.inner.model;
         let state = model.process(r.process).state(r.state);
-        let run = Run::new(model);
+        let run = Run::new(model, &self.inner.breakable);
         let frame = Frame::new(action, params);
         let refused = |refusals: Vec<Refusal>| Verdict {
             allowed: false,
@@ -335,7 +339,14 @@ impl Engine {
         if !model.can_perform(r.channel, action) {
             refusals.push(Refusal::MissingCapability);
         }
-        let checked = run.check(&r.fields, action, Some(r.channel), params);
+        // The request's own values may break any invariant, whatever the action writes.
+        let checked = run.check(
+            &r.fields,
+            action,
+            Some(r.channel),
+            params,
+            &model.index.invariants,
+        );
         refusals.extend(checked.forbidden.into_iter().map(Refusal::Forbidden));
         refusals.extend(checked.unmet.into_iter().map(Refusal::RequiresUnmet));
         refusals.extend(checked.broken.into_iter().map(Refusal::InvariantBroken));
@@ -453,13 +464,14 @@ impl Engine {
 
 impl Run<'_> {
     /// Steps 2–4 for `action` on `channel` (`None`: the system): the forbids that hold, the
-    /// `requires` that do not, the effects, and the invariants they break.
+    /// `requires` that do not, the effects, and which of `invariants` they break.
     fn check(
         &self,
         fields: &[Value],
         action: ActionId,
         channel: Option<ChannelId>,
         params: &[Value],
+        invariants: &[RuleId],
     ) -> eval::Checked {
         let model = self.model;
         let scope = [Frame::new(action, params)];
@@ -484,9 +496,7 @@ impl Run<'_> {
             .map(|c| c.span)
             .collect();
         let after = self.apply(fields, action, params);
-        let broken = model
-            .index
-            .invariants
+        let broken = invariants
             .iter()
             .copied()
             .filter(|rule| match &model.rule(*rule).kind.node {
@@ -563,7 +573,15 @@ impl Run<'_> {
             });
             return;
         }
-        let verdict = self.check(&outcome.fields, then, None, &[]);
+        // Every invariant holds here (the actions before completed only where they held), so
+        // only those that read a field `then` writes can break.
+        let verdict = self.check(
+            &outcome.fields,
+            then,
+            None,
+            &[],
+            &self.breakable[then.index()],
+        );
         let ran =
             verdict.forbidden.is_empty() && verdict.unmet.is_empty() && verdict.broken.is_empty();
         outcome.triggered.push(TriggerRun {
@@ -579,4 +597,29 @@ impl Run<'_> {
             outcome.triggered.extend(inner.triggered);
         }
     }
+}
+
+/// Per action: the invariants that read a field it writes. The others keep their truth value
+/// across it.
+fn breakable_invariants(model: &Model) -> Vec<Vec<RuleId>> {
+    let reads: Vec<(RuleId, std::collections::BTreeSet<FieldId>)> = model
+        .index
+        .invariants
+        .iter()
+        .filter_map(|rule| match &model.rule(*rule).kind.node {
+            RuleKind::Invariant(c) => Some((*rule, c.node.fields())),
+            _ => None,
+        })
+        .collect();
+    model
+        .actions
+        .iter()
+        .map(|action| {
+            reads
+                .iter()
+                .filter(|(_, read)| action.effects.iter().any(|e| read.contains(&e.field.node)))
+                .map(|(rule, _)| *rule)
+                .collect()
+        })
+        .collect()
 }
