@@ -178,11 +178,6 @@ impl<'s, 'm> Explorer<'s, 'm> {
         }
     }
 
-    /// Whether some exploration was cut short.
-    pub fn cut_short(&self) -> bool {
-        self.memo.cut_short.get()
-    }
-
     /// The channels an `on` transition can be performed on: its `via` (or every channel),
     /// keeping those that list the action under `can`.
     pub fn channels(&self, transition: &Transition) -> Vec<ChannelId> {

@@ -110,51 +110,21 @@ impl Engine {
 
     /// Compiles a model; `sources` are the files its spans point into.
     pub fn new(model: Model, sources: Sources) -> Engine {
-        let names = |items: Vec<&str>| -> HashMap<String, u32> {
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, n)| (n.to_owned(), u32::try_from(i).unwrap_or(u32::MAX)))
-                .collect()
-        };
-        let processes = names(
-            model
-                .processes
-                .iter()
-                .map(|p| p.name.node.as_str())
-                .collect(),
-        )
-        .into_iter()
-        .map(|(n, i)| (n, ProcessId(i)))
-        .collect();
+        let processes = index(
+            model.processes.iter().map(|p| p.name.node.as_str()),
+            ProcessId,
+        );
         let states = model
             .processes
             .iter()
-            .map(|p| {
-                names(p.states.iter().map(|s| s.name.node.as_str()).collect())
-                    .into_iter()
-                    .map(|(n, i)| (n, StateId(i)))
-                    .collect()
-            })
+            .map(|p| index(p.states.iter().map(|s| s.name.node.as_str()), StateId))
             .collect();
-        let channels = names(
-            model
-                .channels
-                .iter()
-                .map(|c| c.name.node.as_str())
-                .collect(),
-        )
-        .into_iter()
-        .map(|(n, i)| (n, ChannelId(i)))
-        .collect();
-        let actions = names(model.actions.iter().map(|a| a.name.node.as_str()).collect())
-            .into_iter()
-            .map(|(n, i)| (n, ActionId(i)))
-            .collect();
-        let fields = names(model.fields.iter().map(|f| f.qualified.as_str()).collect())
-            .into_iter()
-            .map(|(n, i)| (n, FieldId(i)))
-            .collect();
+        let channels = index(
+            model.channels.iter().map(|c| c.name.node.as_str()),
+            ChannelId,
+        );
+        let actions = index(model.actions.iter().map(|a| a.name.node.as_str()), ActionId);
+        let fields = index(model.fields.iter().map(|f| f.qualified.as_str()), FieldId);
         let breakable = breakable_invariants(&model);
         Engine {
             inner: Arc::new(Compiled {
@@ -199,11 +169,8 @@ impl Engine {
     /// Decides a prepared request: the same decision as [`Engine::decide`], in ids, without
     /// the alternatives. This is the path for a backend on a customer's critical path.
     pub fn decide_prepared(&self, prepared: &Prepared) -> Verdict {
-        self.verdict(
-            &prepared.resolved,
-            prepared.action,
-            &prepared.resolved.params,
-        )
+        let r = &prepared.resolved;
+        self.verdict(r, r.channel, prepared.action, &r.params)
     }
 
     /// What the customer can do now in the request's state on its channel (its `action` and
@@ -232,7 +199,7 @@ impl Engine {
                 });
                 continue;
             }
-            let verdict = self.verdict(&resolved, action.node, &[]);
+            let verdict = self.verdict(&resolved, resolved.channel, action.node, &[]);
             offered.push(Offered {
                 action: a.name.node.clone(),
                 allowed: Some(verdict.allowed),
@@ -279,8 +246,14 @@ impl Engine {
         to
     }
 
-    /// The decision on `action` with `params` in `r`'s state, channel and data, in ids.
-    fn verdict(&self, r: &request::Resolved, action: ActionId, params: &[Value]) -> Verdict {
+    /// The decision on `action` with `params` in `r`'s state and data, on `channel`, in ids.
+    fn verdict(
+        &self,
+        r: &request::Resolved,
+        channel: ChannelId,
+        action: ActionId,
+        params: &[Value],
+    ) -> Verdict {
         let model = &self.inner.model;
         let state = model.process(r.process).state(r.state);
         let run = Run::new(model, &self.inner.breakable);
@@ -299,7 +272,7 @@ impl Engine {
         let open = |t: &Transition| match t {
             Transition::On { via, .. } => via
                 .as_ref()
-                .is_none_or(|list| list.iter().any(|c| c.node == r.channel)),
+                .is_none_or(|list| list.iter().any(|c| c.node == channel)),
             _ => false,
         };
         let guard_holds = |t: &Transition| match t {
@@ -336,14 +309,14 @@ impl Engine {
         if let Some(w) = when.as_ref().filter(|_| !guard_holds(&chosen.node)) {
             refusals.push(Refusal::GuardFalse { guard: w.span });
         }
-        if !model.can_perform(r.channel, action) {
+        if !model.can_perform(channel, action) {
             refusals.push(Refusal::MissingCapability);
         }
         // The request's own values may break any invariant, whatever the action writes.
         let checked = run.check(
             &r.fields,
             action,
-            Some(r.channel),
+            Some(channel),
             params,
             &model.index.invariants,
         );
@@ -374,11 +347,7 @@ impl Engine {
             if offered {
                 for (i, channel) in model.channels.iter().enumerate() {
                     let other = ChannelId(u32::try_from(i).unwrap_or(u32::MAX));
-                    let there = request::Resolved {
-                        channel: other,
-                        ..r.clone()
-                    };
-                    if other != r.channel && self.verdict(&there, action, &r.params).allowed {
+                    if other != r.channel && self.verdict(r, other, action, &r.params).allowed {
                         channels.push(channel.name.node.clone());
                     }
                 }
@@ -621,5 +590,13 @@ fn breakable_invariants(model: &Model) -> Vec<Vec<RuleId>> {
                 .map(|(rule, _)| *rule)
                 .collect()
         })
+        .collect()
+}
+
+/// Name -> id, for names listed in id order.
+fn index<'a, T>(names: impl Iterator<Item = &'a str>, id: fn(u32) -> T) -> HashMap<String, T> {
+    names
+        .enumerate()
+        .map(|(i, name)| (name.to_owned(), id(u32::try_from(i).unwrap_or(u32::MAX))))
         .collect()
 }
