@@ -80,6 +80,17 @@ pub struct TooLarge {
     pub variables: usize,
 }
 
+/// What a BDD variable stands for, as far as renaming is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// A bit of a field.
+    Field,
+    /// The origin copy of the field bit just after it.
+    Origin,
+    /// Anything else (shadows, parameters).
+    Other,
+}
+
 /// Where a parameter's bits are: the action and the cascade depth it runs at.
 pub type Frame = (ActionId, usize);
 
@@ -92,6 +103,14 @@ pub struct Domain<'m> {
     /// `pool[depth][index]`: bits for the `index`-th parameter of an action at `depth`.
     pool: Vec<Vec<Vec<BddVariable>>>,
     shadows: HashMap<FieldId, Slot>,
+    /// Every field bit's origin: a copy of the field bit, the variable just before it,
+    /// which holds the data an action starts from in its relation (see
+    /// `Semantics::relation`). Nothing else reads or writes origin bits.
+    origins: Vec<BddVariable>,
+    /// What each variable is, by index.
+    role: Vec<Role>,
+    /// Every field bit equal to its origin.
+    identity: Bdd,
     int_base: i64,
     opaque_tables: HashMap<OpaqueKey, (Vec<String>, u64)>,
     /// Every field within its domain.
@@ -159,7 +178,8 @@ impl<'m> Domain<'m> {
                 pool_widths[i] = pool_widths[i].max(width(Kind::of(p.ty.node, model)));
             }
         }
-        let total: usize = (0..field_kinds.len()).map(field_width).sum::<usize>()
+        // Every field bit comes with its origin bit (see `Domain::origins`).
+        let total: usize = 2 * (0..field_kinds.len()).map(field_width).sum::<usize>()
             + shadow_fields
                 .iter()
                 .map(|f| width(field_kinds[f.index()]))
@@ -179,14 +199,20 @@ impl<'m> Domain<'m> {
             next += n;
             bits
         };
-        let fields: Vec<Slot> = field_kinds
+        // Interleaved: each field bit just after its origin bit, so that renaming one
+        // into the other keeps the variable order (see `Domain::to_origin`).
+        let (fields, origins): (Vec<Slot>, Vec<Vec<BddVariable>>) = field_kinds
             .iter()
             .enumerate()
-            .map(|(i, k)| Slot {
-                bits: take(field_width(i)),
-                kind: *k,
+            .map(|(i, k)| {
+                let pairs = take(2 * field_width(i));
+                let slot = Slot {
+                    bits: pairs.iter().skip(1).step_by(2).copied().collect(),
+                    kind: *k,
+                };
+                (slot, pairs.iter().step_by(2).copied().collect())
             })
-            .collect();
+            .unzip();
         let shadows = shadow_fields
             .iter()
             .map(|f| {
@@ -203,11 +229,23 @@ impl<'m> Domain<'m> {
         let pool = (0..=MAX_CASCADE)
             .map(|_| pool_widths.iter().map(|w| take(*w)).collect())
             .collect();
+        let mut role = vec![Role::Other; total.max(1)];
+        let mut identity = vars.mk_true();
+        for (slot, origin) in fields.iter().zip(&origins) {
+            for (bit, from) in slot.bits.iter().zip(origin) {
+                role[bit.to_index()] = Role::Field;
+                role[from.to_index()] = Role::Origin;
+                identity = identity.and(&vars.mk_var(*bit).iff(&vars.mk_var(*from)));
+            }
+        }
         let mut domain = Domain {
             model,
             valid: vars.mk_true(),
             vars,
             fields,
+            origins: origins.into_iter().flatten().collect(),
+            role,
+            identity,
             pool,
             shadows,
             int_base,
@@ -219,6 +257,46 @@ impl<'m> Domain<'m> {
         }
         domain.valid = valid;
         Ok(domain)
+    }
+
+    /// Every origin bit.
+    pub fn origins(&self) -> &[BddVariable] {
+        &self.origins
+    }
+
+    /// The relation "nothing changed": every field equal to its origin.
+    pub fn identity(&self) -> &Bdd {
+        &self.identity
+    }
+
+    /// `set` with every field bit renamed to its origin bit; `None` if `set` already reads
+    /// an origin bit.
+    pub fn to_origin(&self, set: &Bdd) -> Option<Bdd> {
+        self.renamed(set, true)
+    }
+
+    /// `set` with every origin bit renamed to its field bit; `None` if `set` also reads a
+    /// field bit.
+    pub fn from_origin(&self, set: &Bdd) -> Option<Bdd> {
+        self.renamed(set, false)
+    }
+
+    /// Renames between field bits and their origins by relabelling nodes: an origin is the
+    /// variable just before its field bit, so when a set reads only one of the two, the
+    /// renamed set keeps the variable order and stays a reduced BDD.
+    fn renamed(&self, set: &Bdd, to_origin: bool) -> Option<Bdd> {
+        let mut nodes = set.clone().to_nodes();
+        // The first two nodes are the terminals.
+        for node in nodes.iter_mut().skip(2) {
+            let index = node.var.to_index();
+            node.var = match (to_origin, self.role.get(index)) {
+                (true, Some(Role::Field)) => BddVariable::from_index(index - 1),
+                (false, Some(Role::Origin)) => BddVariable::from_index(index + 1),
+                (true, Some(Role::Origin)) | (false, Some(Role::Field)) => return None,
+                _ => node.var,
+            };
+        }
+        Bdd::from_nodes(&nodes).ok()
     }
 
     /// The constant `true` or `false`.

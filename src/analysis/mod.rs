@@ -17,6 +17,7 @@ use explore::{Exploration, Explorer, Memo, Move, Tuple};
 use semantics::{Performer, Semantics};
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A cache of answers about one transition: (process, state, index in the state).
 type PerTransition<T> =
@@ -726,9 +727,10 @@ fn explore_roots(
     let parts: Vec<&[ProcessId]> = roots
         .chunks(roots.len().div_ceil(ROOT_PARTS).max(1))
         .collect();
+    let relations = sem.relations();
     let explored = crate::parallel::map(&parts, |part| {
-        let sem = Semantics::new(model)?;
-        let (memo, log) = explore_part(&sem, part, available);
+        let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
+        let (memo, log) = explore_part(&part_sem, part, available);
         Ok((memo.into_explored(), log))
     });
     let mut log = semantics::Log::default();

@@ -14,12 +14,23 @@
 //!    then each event `A` emits is delivered, running the triggers on it the same way.
 //!
 //! Cascades are followed [`MAX_CASCADE`] deep; deeper ones are recorded as cut short.
+//!
+//! With triggers, one image runs dozens of BDD operations (every trigger, every action it
+//! runs, every trigger on that, ...), and exploration takes millions of images. So an action
+//! (or event) with a cascade is first run once on the identity relation, "every field equal
+//! to its origin", which yields its [`Relation`]: the data after it as a function of the
+//! data before. Each image at depth 0 is then one relational product with it, and each
+//! preimage another; both are exact, as images distribute over unions.
 
 use super::domain::{Domain, Frame, MAX_CASCADE};
-use crate::model::{ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term};
-use biodivine_lib_bdd::{Bdd, BddVariable};
+use crate::model::{
+    ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
+};
+use biodivine_lib_bdd::{Bdd, BddVariable, op_function};
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// Who performs an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,6 +50,65 @@ pub struct Log {
     pub emitted: BTreeSet<EventId>,
     /// A trigger cascade went deeper than [`MAX_CASCADE`].
     pub cut_short: bool,
+}
+
+/// What an action (with its parameters at depth 0) or an event does to the data, its
+/// cascade included, as one BDD over the data before (origin bits), its parameters and the
+/// data after (field bits); and, for the log, from which data before each thing it records
+/// happens.
+struct Relation {
+    relation: Bdd,
+    /// The origin bits and the parameters: what an image quantifies away.
+    inputs: Vec<BddVariable>,
+    /// Over the origin bits and the parameters: where each action runs, each event is
+    /// emitted, the cascade is cut short.
+    records: Records,
+}
+
+/// What `Log` records, each with the data (and parameters) from which it happens.
+#[derive(Default)]
+struct Records {
+    ran: BTreeMap<ActionId, Bdd>,
+    emitted: BTreeMap<EventId, Bdd>,
+    cut_short: BTreeMap<(), Bdd>,
+}
+
+/// Adds `set` to the data recorded under `key`.
+fn unite<K: Ord>(map: &mut BTreeMap<K, Bdd>, key: K, set: &Bdd) {
+    match map.entry(key) {
+        Entry::Vacant(entry) => {
+            entry.insert(set.clone());
+        }
+        Entry::Occupied(mut entry) => {
+            let united = entry.get().or(set);
+            entry.insert(united);
+        }
+    }
+}
+
+/// The relations of one policy's actions and events, each built once, on first use, by
+/// whichever `Semantics` of the policy (one per thread) needs it first; `None` for a source
+/// without a cascade, whose image is cheaper computed directly.
+pub struct Relations {
+    /// Actions first, then events, by index.
+    sources: Vec<OnceLock<Option<Relation>>>,
+}
+
+impl Relations {
+    fn new(model: &Model) -> Self {
+        let count = model.actions.len() + model.events.len();
+        Relations {
+            sources: (0..count).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    fn cell(&self, model: &Model, source: TriggerSource) -> Option<&OnceLock<Option<Relation>>> {
+        let index = match source {
+            TriggerSource::Action(action) => action.index(),
+            TriggerSource::Event(event) => model.actions.len() + event.index(),
+        };
+        self.sources.get(index)
+    }
 }
 
 /// An action's effects, prepared once (see `Semantics::effects_of`).
@@ -64,6 +134,14 @@ pub struct Semantics<'m> {
     completes: RefCell<HashMap<(ActionId, Performer, usize), Bdd>>,
     effects: RefCell<HashMap<(ActionId, usize), EffectsPlan>>,
     log: RefCell<Log>,
+    relations: Arc<Relations>,
+    /// Per source: the union of the data (renamed to origins) its relation was applied to
+    /// since the log was last taken, from which the log is completed.
+    applied: RefCell<BTreeMap<TriggerSource, Bdd>>,
+    /// While a relation is built: what its cascade did, and from which data, in place of
+    /// the log.
+    recording: RefCell<Option<Records>>,
+    field_bits: Vec<BddVariable>,
 }
 
 impl<'m> Semantics<'m> {
@@ -93,8 +171,15 @@ impl<'m> Semantics<'m> {
                     .fold(dom.vars.mk_true(), |acc, inv| acc.and(inv))
             })
             .collect();
+        let field_bits = (0..model.fields.len())
+            .flat_map(|f| dom.field(FieldId(f as u32)).bits.iter().copied())
+            .collect();
         Ok(Semantics {
             allowed: dom.valid.and(&invariant),
+            field_bits,
+            relations: Arc::new(Relations::new(model)),
+            applied: RefCell::new(BTreeMap::new()),
+            recording: RefCell::new(None),
             dom,
             invariant,
             breakable,
@@ -109,9 +194,170 @@ impl<'m> Semantics<'m> {
         self.dom.model()
     }
 
+    /// The relations of this semantics's actions and events, to share with another
+    /// semantics of the same policy (see [`Self::with_relations`]).
+    pub fn relations(&self) -> Arc<Relations> {
+        Arc::clone(&self.relations)
+    }
+
+    /// This semantics with `relations`, those of another semantics of the same policy (on
+    /// another thread), so that each relation is built once.
+    pub fn with_relations(mut self, relations: Arc<Relations>) -> Self {
+        self.relations = relations;
+        self
+    }
+
     /// Takes the log of what ran since the last call.
     pub fn take_log(&self) -> Log {
-        std::mem::take(&mut *self.log.borrow_mut())
+        let mut log = std::mem::take(&mut *self.log.borrow_mut());
+        let applied = std::mem::take(&mut *self.applied.borrow_mut());
+        for (source, data) in applied {
+            let Some(relation) = self.relation(source) else {
+                continue;
+            };
+            let happens = |condition: &Bdd| !data.and(condition).is_false();
+            let records = &relation.records;
+            for (action, condition) in &records.ran {
+                if !log.ran.contains(action) && happens(condition) {
+                    log.ran.insert(*action);
+                }
+            }
+            for (event, condition) in &records.emitted {
+                if !log.emitted.contains(event) && happens(condition) {
+                    log.emitted.insert(*event);
+                }
+            }
+            if let Some(condition) = records.cut_short.get(&()) {
+                log.cut_short |= !log.cut_short && happens(condition);
+            }
+        }
+        log
+    }
+
+    /// Records that `action` completes from `set`: in the log, or in the relation being
+    /// built.
+    fn note_ran(&self, action: ActionId, set: &Bdd) {
+        match &mut *self.recording.borrow_mut() {
+            Some(records) => unite(&mut records.ran, action, set),
+            None => {
+                self.log.borrow_mut().ran.insert(action);
+            }
+        }
+    }
+
+    /// Records that `event` is emitted from `set`.
+    fn note_emitted(&self, event: EventId, set: &Bdd) {
+        match &mut *self.recording.borrow_mut() {
+            Some(records) => unite(&mut records.emitted, event, set),
+            None => {
+                self.log.borrow_mut().emitted.insert(event);
+            }
+        }
+    }
+
+    /// Records that a cascade from `set` goes deeper than [`MAX_CASCADE`].
+    fn note_cut_short(&self, set: &Bdd) {
+        match &mut *self.recording.borrow_mut() {
+            Some(records) => unite(&mut records.cut_short, (), set),
+            None => self.log.borrow_mut().cut_short = true,
+        }
+    }
+
+    /// The relation of `source`, built on first use; `None` when it has no cascade, or
+    /// while a relation is being built (on this thread).
+    fn relation(&self, source: TriggerSource) -> Option<&Relation> {
+        let cell = self.relations.cell(self.model(), source)?;
+        if let Some(built) = cell.get() {
+            return built.as_ref();
+        }
+        if self.recording.borrow().is_some() {
+            return None;
+        }
+        cell.get_or_init(|| {
+            self.has_cascade(source)
+                .then(|| self.build_relation(source))
+        })
+        .as_ref()
+    }
+
+    /// Whether `source` sets off a trigger, directly or through an event it emits.
+    fn has_cascade(&self, source: TriggerSource) -> bool {
+        let index = &self.model().index;
+        match source {
+            TriggerSource::Action(action) => {
+                !index.triggers_by_action[action.index()].is_empty()
+                    || self
+                        .model()
+                        .action(action)
+                        .emits
+                        .iter()
+                        .any(|e| !index.triggers_by_event[e.node.index()].is_empty())
+            }
+            TriggerSource::Event(event) => !index.triggers_by_event[event.index()].is_empty(),
+        }
+    }
+
+    /// Runs `source` once on the identity relation, recording what its cascade does.
+    fn build_relation(&self, source: TriggerSource) -> Relation {
+        *self.recording.borrow_mut() = Some(Records::default());
+        let identity = self.dom.identity();
+        let (relation, params) = match source {
+            TriggerSource::Action(action) => (
+                self.post_direct(identity, action, 0, false),
+                self.dom.param_vars(action, 0),
+            ),
+            TriggerSource::Event(event) => (self.event_post_direct(identity, event, 0), Vec::new()),
+        };
+        let recorded = self.recording.borrow_mut().take().unwrap_or_default();
+        let inputs: Vec<BddVariable> = self.dom.origins().iter().chain(&params).copied().collect();
+        let others: Vec<BddVariable> = self
+            .dom
+            .vars
+            .variables()
+            .into_iter()
+            .filter(|v| !inputs.contains(v))
+            .collect();
+        fn project<K: Ord>(map: BTreeMap<K, Bdd>, others: &[BddVariable]) -> BTreeMap<K, Bdd> {
+            map.into_iter()
+                .map(|(key, set)| (key, set.exists(others)))
+                .collect()
+        }
+        Relation {
+            relation,
+            inputs,
+            records: Records {
+                ran: project(recorded.ran, &others),
+                emitted: project(recorded.emitted, &others),
+                cut_short: project(recorded.cut_short, &others),
+            },
+        }
+    }
+
+    /// The image of `set` (fields, and parameters at depth 0) through `source`'s relation,
+    /// when it has one.
+    fn image_by_relation(&self, set: &Bdd, source: TriggerSource) -> Option<Bdd> {
+        let relation = self.relation(source)?;
+        let start = self.dom.to_origin(set)?;
+        unite(&mut self.applied.borrow_mut(), source, &start);
+        Some(Bdd::binary_op_with_exists(
+            &start,
+            &relation.relation,
+            op_function::and,
+            &relation.inputs,
+        ))
+    }
+
+    /// The data (and parameters at depth 0) from which `source` leads into `target`, through
+    /// its relation, when it has one.
+    fn preimage_by_relation(&self, target: &Bdd, source: TriggerSource) -> Option<Bdd> {
+        let relation = self.relation(source)?;
+        let before = Bdd::binary_op_with_exists(
+            &relation.relation,
+            target,
+            op_function::and,
+            &self.field_bits,
+        );
+        self.dom.from_origin(&before)
     }
 
     /// The data in which some forbid of `action` applying to `performer` holds.
@@ -304,7 +550,20 @@ impl<'m> Semantics<'m> {
         if set.is_false() {
             return set.clone();
         }
-        self.log.borrow_mut().ran.insert(action);
+        if depth == 0
+            && let Some(image) = self.image_by_relation(set, TriggerSource::Action(action))
+        {
+            return image;
+        }
+        self.post_direct(set, action, depth, true)
+    }
+
+    /// [`Self::post`], computed step by step; the parameters are kept unless `quantify`.
+    fn post_direct(&self, set: &Bdd, action: ActionId, depth: usize, quantify: bool) -> Bdd {
+        if set.is_false() {
+            return set.clone();
+        }
+        self.note_ran(action, set);
         let model = self.model();
         let mut data = self.run_triggers(
             self.effects_image(set, action, depth),
@@ -314,11 +573,11 @@ impl<'m> Semantics<'m> {
             &mut |_, _| {},
         );
         for event in &model.action(action).emits {
-            self.log.borrow_mut().emitted.insert(event.node);
-            data = self.event_post(&data, event.node, depth + 1);
+            self.note_emitted(event.node, &data);
+            data = self.event_post_direct(&data, event.node, depth + 1);
         }
         let params = self.dom.param_vars(action, depth);
-        if params.is_empty() {
+        if params.is_empty() || !quantify {
             data
         } else {
             data.exists(&params)
@@ -327,6 +586,16 @@ impl<'m> Semantics<'m> {
 
     /// The data after `event` is delivered: the triggers on it run at `depth`.
     pub fn event_post(&self, set: &Bdd, event: EventId, depth: usize) -> Bdd {
+        if depth == 0
+            && !set.is_false()
+            && let Some(image) = self.image_by_relation(set, TriggerSource::Event(event))
+        {
+            return image;
+        }
+        self.event_post_direct(set, event, depth)
+    }
+
+    fn event_post_direct(&self, set: &Bdd, event: EventId, depth: usize) -> Bdd {
         self.run_triggers(
             set.clone(),
             &self.model().index.triggers_by_event[event.index()],
@@ -367,13 +636,13 @@ impl<'m> Semantics<'m> {
             return set.clone();
         }
         if depth > MAX_CASCADE {
-            self.log.borrow_mut().cut_short = true;
+            self.note_cut_short(set);
             return set.clone();
         }
         let valid = self.dom.params_valid(action, depth);
         let completes = self.completes(action, Performer::System, depth);
         let params = self.dom.param_vars(action, depth);
-        let applied = self.post(&set.and(&completes), action, depth);
+        let applied = self.post_direct(&set.and(&completes), action, depth, true);
         let rejected = set.and(&valid).and_not(&completes).exists(&params);
         applied.or(&rejected)
     }
@@ -381,11 +650,21 @@ impl<'m> Semantics<'m> {
     /// The data and parameters (at `depth`) from which `action`, once it completes, leads
     /// into `target`.
     pub fn pre(&self, target: &Bdd, action: ActionId, depth: usize) -> Bdd {
+        if depth == 0
+            && let Some(pre) = self.preimage_by_relation(target, TriggerSource::Action(action))
+        {
+            return pre;
+        }
         self.pre_or_running(target, action, depth, None)
     }
 
     /// The data from which delivering `event` leads into `target`.
     pub fn event_pre(&self, target: &Bdd, event: EventId, depth: usize) -> Bdd {
+        if depth == 0
+            && let Some(pre) = self.preimage_by_relation(target, TriggerSource::Event(event))
+        {
+            return pre;
+        }
         self.event_pre_or_running(target, event, depth, None)
     }
 
@@ -456,5 +735,141 @@ impl<'m> Semantics<'m> {
             .or(&rejected)
             .exists(&self.dom.param_vars(then, depth));
         target.and_not(&when).or(&when.and(&triggered))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::{self, Input};
+    use crate::model::Value;
+
+    /// Triggers on actions and on an event, a forbid and an invariant that reject triggered
+    /// actions, a parameter, and a trigger cycle that is cut short.
+    const POLICY: &str = "policy relations
+entity c {
+  n: int 0..3
+  f: bool
+  s: a | b | z
+}
+channel web { can bump }
+event poked
+rule calm: invariant c.s != z or c.n > 0
+rule no_shift: forbid shift when c.n == 3
+rule t1: on bump when c.n >= 2 then flag
+rule t2: on poked when c.f then shift
+rule t3: on flag when c.s == a then spin
+rule t4: on spin then spin
+rule t5: on shift then zero
+action bump(k: int 0..3) {
+  set c.n = k
+  emit poked
+}
+action flag { set c.f = true }
+action shift { set c.s = z }
+action zero { set c.n = 0 }
+action spin { set c.f = false }
+process p {
+  entry web
+  start s
+  state s {
+    on bump -> done
+    await poked -> done
+  }
+  final done
+}
+";
+
+    /// Every single point of the fields (with every value of `bump`'s parameter), and a
+    /// few unions of them.
+    fn sets(sem: &Semantics<'_>) -> Vec<Bdd> {
+        let dom = &sem.dom;
+        let model = sem.model();
+        let slot = |name: &str| {
+            let f = model
+                .fields
+                .iter()
+                .position(|f| f.name.node == name)
+                .unwrap();
+            dom.field(FieldId(f as u32)).clone()
+        };
+        let (n, f, s) = (slot("n"), slot("f"), slot("s"));
+        let bump = ActionId(
+            model
+                .actions
+                .iter()
+                .position(|a| a.name.node == "bump")
+                .unwrap() as u32,
+        );
+        let k = dom.param(bump, 0, 0);
+        let mut points = Vec::new();
+        for (vn, vf, vs, vk) in (0..4).flat_map(|vn| {
+            (0..2).flat_map(move |vf| {
+                (0..3).flat_map(move |vs| (0..4).map(move |vk| (vn, vf, vs, vk)))
+            })
+        }) {
+            let int = |slot: &super::super::domain::Slot, v: i64| {
+                dom.index_of(slot.kind, &Value::Int(v)).unwrap()
+            };
+            points.push(
+                dom.eq_const(&n, int(&n, vn))
+                    .and(&dom.eq_const(&f, vf))
+                    .and(&dom.eq_const(&s, vs))
+                    .and(&dom.eq_const(&k, int(&k, vk))),
+            );
+        }
+        let mut sets = points.clone();
+        for chunk in points.chunks(7) {
+            sets.push(chunk.iter().fold(dom.vars.mk_false(), |acc, p| acc.or(p)));
+        }
+        sets.push(sem.allowed.clone());
+        sets.push(dom.vars.mk_true());
+        sets
+    }
+
+    #[test]
+    fn images_through_relations_are_the_step_by_step_images() {
+        let report = lint::check(vec![Input {
+            name: "relations.omni".into(),
+            contents: POLICY.as_bytes().to_vec(),
+        }]);
+        let model = report.policies[0].model.as_ref().expect("the policy reads");
+        let by_relation = Semantics::new(model).unwrap();
+        let direct = Semantics::new(model).unwrap();
+        let sets = sets(&direct);
+        let sources: Vec<TriggerSource> = (0..model.actions.len())
+            .map(|a| TriggerSource::Action(ActionId(a as u32)))
+            .chain((0..model.events.len()).map(|e| TriggerSource::Event(EventId(e as u32))))
+            .collect();
+        let mut with_relation = 0;
+        for source in sources {
+            if by_relation.relation(source).is_some() {
+                with_relation += 1;
+            }
+            for set in &sets {
+                let (image, expected, pre, expected_pre) = match source {
+                    TriggerSource::Action(a) => (
+                        by_relation.post(set, a, 0),
+                        direct.post_direct(set, a, 0, true),
+                        by_relation.pre(set, a, 0),
+                        direct.pre_or_running(set, a, 0, None),
+                    ),
+                    TriggerSource::Event(e) => (
+                        by_relation.event_post(set, e, 0),
+                        direct.event_post_direct(set, e, 0),
+                        by_relation.event_pre(set, e, 0),
+                        direct.event_pre_or_running(set, e, 0, None),
+                    ),
+                };
+                assert!(image.iff(&expected).is_true(), "image of {source:?}");
+                assert!(pre.iff(&expected_pre).is_true(), "preimage of {source:?}");
+                let (log, expected_log) = (by_relation.take_log(), direct.take_log());
+                assert_eq!(log.ran, expected_log.ran, "{source:?}");
+                assert_eq!(log.emitted, expected_log.emitted, "{source:?}");
+                assert_eq!(log.cut_short, expected_log.cut_short, "{source:?}");
+            }
+        }
+        // bump, flag, shift, spin, poked.
+        assert_eq!(with_relation, 5);
     }
 }

@@ -313,7 +313,7 @@ impl RuleKind {
 }
 
 /// What sets a trigger off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TriggerSource {
     /// An action completing.
     Action(ActionId),
