@@ -80,17 +80,6 @@ pub struct TooLarge {
     pub variables: usize,
 }
 
-/// What a BDD variable stands for, as far as renaming is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    /// A bit of a field.
-    Field,
-    /// The origin copy of the field bit just after it.
-    Origin,
-    /// Anything else (shadows, parameters).
-    Other,
-}
-
 /// Where a parameter's bits are: the action and the cascade depth it runs at.
 pub type Frame = (ActionId, usize);
 
@@ -106,9 +95,7 @@ pub struct Domain<'m> {
     /// Every field bit's origin: a copy of the field bit, the variable just before it,
     /// which holds the data an action starts from in its relation (see
     /// `Semantics::relation`). Nothing else reads or writes origin bits.
-    origins: Vec<BddVariable>,
-    /// What each variable is, by index.
-    role: Vec<Role>,
+    origins: Vec<Vec<BddVariable>>,
     /// Every field bit equal to its origin.
     identity: Bdd,
     int_base: i64,
@@ -178,7 +165,7 @@ impl<'m> Domain<'m> {
                 pool_widths[i] = pool_widths[i].max(width(Kind::of(p.ty.node, model)));
             }
         }
-        // Every field bit comes with its origin bit (see `Domain::origins`).
+        // Every field bit comes with its origin bit (see `Domain::origin`).
         let total: usize = 2 * (0..field_kinds.len()).map(field_width).sum::<usize>()
             + shadow_fields
                 .iter()
@@ -229,23 +216,13 @@ impl<'m> Domain<'m> {
         let pool = (0..=MAX_CASCADE)
             .map(|_| pool_widths.iter().map(|w| take(*w)).collect())
             .collect();
-        let mut role = vec![Role::Other; total.max(1)];
-        let mut identity = vars.mk_true();
-        for (slot, origin) in fields.iter().zip(&origins) {
-            for (bit, from) in slot.bits.iter().zip(origin) {
-                role[bit.to_index()] = Role::Field;
-                role[from.to_index()] = Role::Origin;
-                identity = identity.and(&vars.mk_var(*bit).iff(&vars.mk_var(*from)));
-            }
-        }
         let mut domain = Domain {
             model,
             valid: vars.mk_true(),
+            identity: vars.mk_true(),
             vars,
             fields,
-            origins: origins.into_iter().flatten().collect(),
-            role,
-            identity,
+            origins,
             pool,
             shadows,
             int_base,
@@ -256,12 +233,26 @@ impl<'m> Domain<'m> {
             valid = valid.and(&domain.in_domain(slot));
         }
         domain.valid = valid;
+        domain.identity = (0..domain.fields.len()).fold(domain.vars.mk_true(), |acc, f| {
+            acc.and(&domain.unchanged(FieldId(f as u32)))
+        });
         Ok(domain)
     }
 
-    /// Every origin bit.
-    pub fn origins(&self) -> &[BddVariable] {
-        &self.origins
+    /// A field's origin bits.
+    pub fn origin(&self, f: FieldId) -> &[BddVariable] {
+        &self.origins[f.index()]
+    }
+
+    /// `f` equal to its origin.
+    pub fn unchanged(&self, f: FieldId) -> Bdd {
+        self.field(f)
+            .bits
+            .iter()
+            .zip(self.origin(f))
+            .fold(self.vars.mk_true(), |acc, (bit, from)| {
+                acc.and(&self.vars.mk_var(*bit).iff(&self.vars.mk_var(*from)))
+            })
     }
 
     /// The relation "nothing changed": every field equal to its origin.
@@ -269,30 +260,43 @@ impl<'m> Domain<'m> {
         &self.identity
     }
 
-    /// `set` with every field bit renamed to its origin bit; `None` if `set` already reads
-    /// an origin bit.
-    pub fn to_origin(&self, set: &Bdd) -> Option<Bdd> {
-        self.renamed(set, true)
+    /// Every bit of `fields`, as a mask over variable indices (for [`Self::to_origin`]).
+    pub fn field_mask(&self, fields: &[FieldId]) -> Vec<bool> {
+        let mut mask = vec![false; usize::from(self.vars.num_vars())];
+        for f in fields {
+            for bit in &self.field(*f).bits {
+                mask[bit.to_index()] = true;
+            }
+        }
+        mask
     }
 
-    /// `set` with every origin bit renamed to its field bit; `None` if `set` also reads a
-    /// field bit.
-    pub fn from_origin(&self, set: &Bdd) -> Option<Bdd> {
-        self.renamed(set, false)
+    /// `set` with the field bits in `mask` renamed to their origin bits; `None` if `set`
+    /// already reads one of those origin bits.
+    pub fn to_origin(&self, set: &Bdd, mask: &[bool]) -> Option<Bdd> {
+        self.renamed(set, mask, true)
+    }
+
+    /// `set` with the origin bits of the field bits in `mask` renamed to those field bits;
+    /// `None` if `set` also reads one of those field bits.
+    pub fn from_origin(&self, set: &Bdd, mask: &[bool]) -> Option<Bdd> {
+        self.renamed(set, mask, false)
     }
 
     /// Renames between field bits and their origins by relabelling nodes: an origin is the
     /// variable just before its field bit, so when a set reads only one of the two, the
     /// renamed set keeps the variable order and stays a reduced BDD.
-    fn renamed(&self, set: &Bdd, to_origin: bool) -> Option<Bdd> {
+    fn renamed(&self, set: &Bdd, mask: &[bool], to_origin: bool) -> Option<Bdd> {
+        let masked = |index: usize| mask.get(index).copied().unwrap_or(false);
         let mut nodes = set.clone().to_nodes();
         // The first two nodes are the terminals.
         for node in nodes.iter_mut().skip(2) {
             let index = node.var.to_index();
-            node.var = match (to_origin, self.role.get(index)) {
-                (true, Some(Role::Field)) => BddVariable::from_index(index - 1),
-                (false, Some(Role::Origin)) => BddVariable::from_index(index + 1),
-                (true, Some(Role::Origin)) | (false, Some(Role::Field)) => return None,
+            let (field, origin) = (masked(index), masked(index + 1));
+            node.var = match (to_origin, field, origin) {
+                (true, true, _) => BddVariable::from_index(index - 1),
+                (false, _, true) => BddVariable::from_index(index + 1),
+                (true, _, true) | (false, true, _) => return None,
                 _ => node.var,
             };
         }

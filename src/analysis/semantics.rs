@@ -56,12 +56,19 @@ pub struct Log {
 /// cascade included, as one BDD over the data before (origin bits), its parameters and the
 /// data after (field bits); and, for the log, from which data before each thing it records
 /// happens.
+///
+/// Only the fields the cascade may change have their origin in the relation: the others
+/// are read, before and after alike, from the field bits themselves.
 struct Relation {
     relation: Bdd,
-    /// The origin bits and the parameters: what an image quantifies away.
+    /// The bits of the fields the cascade may change (a mask over variable indices).
+    moved: Vec<bool>,
+    /// Their bits, what a preimage quantifies away.
+    moved_bits: Vec<BddVariable>,
+    /// Their origin bits and the parameters: what an image quantifies away.
     inputs: Vec<BddVariable>,
-    /// Over the origin bits and the parameters: where each action runs, each event is
-    /// emitted, the cascade is cut short.
+    /// Over the data before (as the relation reads it) and the parameters: where each
+    /// action runs, each event is emitted, the cascade is cut short.
     records: Records,
 }
 
@@ -135,13 +142,9 @@ pub struct Semantics<'m> {
     effects: RefCell<HashMap<(ActionId, usize), EffectsPlan>>,
     log: RefCell<Log>,
     relations: Arc<Relations>,
-    /// Per source: the union of the data (renamed to origins) its relation was applied to
-    /// since the log was last taken, from which the log is completed.
-    applied: RefCell<BTreeMap<TriggerSource, Bdd>>,
     /// While a relation is built: what its cascade did, and from which data, in place of
     /// the log.
     recording: RefCell<Option<Records>>,
-    field_bits: Vec<BddVariable>,
 }
 
 impl<'m> Semantics<'m> {
@@ -171,14 +174,9 @@ impl<'m> Semantics<'m> {
                     .fold(dom.vars.mk_true(), |acc, inv| acc.and(inv))
             })
             .collect();
-        let field_bits = (0..model.fields.len())
-            .flat_map(|f| dom.field(FieldId(f as u32)).bits.iter().copied())
-            .collect();
         Ok(Semantics {
             allowed: dom.valid.and(&invariant),
-            field_bits,
             relations: Arc::new(Relations::new(model)),
-            applied: RefCell::new(BTreeMap::new()),
             recording: RefCell::new(None),
             dom,
             invariant,
@@ -209,29 +207,27 @@ impl<'m> Semantics<'m> {
 
     /// Takes the log of what ran since the last call.
     pub fn take_log(&self) -> Log {
-        let mut log = std::mem::take(&mut *self.log.borrow_mut());
-        let applied = std::mem::take(&mut *self.applied.borrow_mut());
-        for (source, data) in applied {
-            let Some(relation) = self.relation(source) else {
-                continue;
-            };
-            let happens = |condition: &Bdd| !data.and(condition).is_false();
-            let records = &relation.records;
-            for (action, condition) in &records.ran {
-                if !log.ran.contains(action) && happens(condition) {
-                    log.ran.insert(*action);
-                }
-            }
-            for (event, condition) in &records.emitted {
-                if !log.emitted.contains(event) && happens(condition) {
-                    log.emitted.insert(*event);
-                }
-            }
-            if let Some(condition) = records.cut_short.get(&()) {
-                log.cut_short |= !log.cut_short && happens(condition);
+        std::mem::take(&mut *self.log.borrow_mut())
+    }
+
+    /// Logs what a relation's cascade does from `start` (renamed as the relation reads it),
+    /// asking only about what the log does not hold yet.
+    fn log_applied(&self, records: &Records, start: &Bdd) {
+        let happens = |condition: &Bdd| !start.and(condition).is_false();
+        let mut log = self.log.borrow_mut();
+        for (action, condition) in &records.ran {
+            if !log.ran.contains(action) && happens(condition) {
+                log.ran.insert(*action);
             }
         }
-        log
+        for (event, condition) in &records.emitted {
+            if !log.emitted.contains(event) && happens(condition) {
+                log.emitted.insert(*event);
+            }
+        }
+        if let Some(condition) = records.cut_short.get(&()) {
+            log.cut_short = log.cut_short || happens(condition);
+        }
     }
 
     /// Records that `action` completes from `set`: in the log, or in the relation being
@@ -309,26 +305,52 @@ impl<'m> Semantics<'m> {
             TriggerSource::Event(event) => (self.event_post_direct(identity, event, 0), Vec::new()),
         };
         let recorded = self.recording.borrow_mut().take().unwrap_or_default();
-        let inputs: Vec<BddVariable> = self.dom.origins().iter().chain(&params).copied().collect();
-        let others: Vec<BddVariable> = self
-            .dom
+        let dom = &self.dom;
+        let fields = (0..self.model().fields.len()).map(|f| FieldId(f as u32));
+        let (moved, kept): (Vec<FieldId>, Vec<FieldId>) =
+            fields.partition(|f| !relation.and_not(&dom.unchanged(*f)).is_false());
+        let origins = |fields: &[FieldId]| -> Vec<BddVariable> {
+            fields
+                .iter()
+                .flat_map(|f| dom.origin(*f))
+                .copied()
+                .collect()
+        };
+        // The relation says each kept field equals its origin: quantifying the origin away
+        // leaves the relation reading the field in its place.
+        let kept_origins = origins(&kept);
+        let kept_unchanged = kept
+            .iter()
+            .fold(dom.vars.mk_true(), |acc, f| acc.and(&dom.unchanged(*f)));
+        let inputs: Vec<BddVariable> = origins(&moved).into_iter().chain(params).collect();
+        let before: Vec<BddVariable> = inputs.iter().chain(&kept_origins).copied().collect();
+        let others: Vec<BddVariable> = dom
             .vars
             .variables()
             .into_iter()
-            .filter(|v| !inputs.contains(v))
+            .filter(|v| !before.contains(v))
             .collect();
-        fn project<K: Ord>(map: BTreeMap<K, Bdd>, others: &[BddVariable]) -> BTreeMap<K, Bdd> {
-            map.into_iter()
-                .map(|(key, set)| (key, set.exists(others)))
-                .collect()
+        // Each record over the data before and the parameters, read like the relation.
+        let project = |set: Bdd| {
+            set.exists(&others)
+                .and(&kept_unchanged)
+                .exists(&kept_origins)
+        };
+        fn each<K: Ord>(map: BTreeMap<K, Bdd>, f: impl Fn(Bdd) -> Bdd) -> BTreeMap<K, Bdd> {
+            map.into_iter().map(|(key, set)| (key, f(set))).collect()
         }
         Relation {
-            relation,
+            relation: relation.exists(&kept_origins),
+            moved: dom.field_mask(&moved),
+            moved_bits: moved
+                .iter()
+                .flat_map(|f| dom.field(*f).bits.iter().copied())
+                .collect(),
             inputs,
             records: Records {
-                ran: project(recorded.ran, &others),
-                emitted: project(recorded.emitted, &others),
-                cut_short: project(recorded.cut_short, &others),
+                ran: each(recorded.ran, project),
+                emitted: each(recorded.emitted, project),
+                cut_short: each(recorded.cut_short, project),
             },
         }
     }
@@ -337,8 +359,8 @@ impl<'m> Semantics<'m> {
     /// when it has one.
     fn image_by_relation(&self, set: &Bdd, source: TriggerSource) -> Option<Bdd> {
         let relation = self.relation(source)?;
-        let start = self.dom.to_origin(set)?;
-        unite(&mut self.applied.borrow_mut(), source, &start);
+        let start = self.dom.to_origin(set, &relation.moved)?;
+        self.log_applied(&relation.records, &start);
         Some(Bdd::binary_op_with_exists(
             &start,
             &relation.relation,
@@ -355,9 +377,9 @@ impl<'m> Semantics<'m> {
             &relation.relation,
             target,
             op_function::and,
-            &self.field_bits,
+            &relation.moved_bits,
         );
-        self.dom.from_origin(&before)
+        self.dom.from_origin(&before, &relation.moved)
     }
 
     /// The data in which some forbid of `action` applying to `performer` holds.
