@@ -4,7 +4,7 @@
 use crate::analysis::Analysis;
 use crate::checks::analysis_incomplete::ANALYSIS_INCOMPLETE;
 use crate::checks::syntax_error::SYNTAX_ERROR;
-use crate::checks::{Context, REGISTRY};
+use crate::checks::{Check, Context, Group, REGISTRY};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::model::{self, Model};
 use crate::source::{FileId, SourceFile, Sources, Span};
@@ -192,17 +192,8 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
             ];
         }
     };
-    let cx = Context {
-        model,
-        analysis: &analysis,
-    };
-    let mut found = Vec::new();
-    for check in REGISTRY {
-        if let Some(run) = check.run {
-            run(&cx, &mut found);
-        }
-    }
-    if analysis.was_cut_short() {
+    let (mut found, cut_short) = findings(model, &analysis, analysis.worth_splitting());
+    if cut_short {
         // A budget was hit (possibly while a check asked a question): "can never" verdicts
         // could be wrong, so they are withdrawn and the policy is said to be incomplete.
         found.retain(|d| !NEVER_VERDICTS.contains(&d.code()));
@@ -217,6 +208,54 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
         );
     }
     found
+}
+
+/// Every registered check's findings on `analysis`, in registry order, and whether a budget
+/// was hit meanwhile. With `split`, the channel and rule checks, which share little with the
+/// dead-end checks, run on a second core, on a copy of the analysis. Whether to split
+/// depends on the policy only, and each outermost question has a budget of its own, so the
+/// findings never depend on the machine.
+fn findings(model: &Model, analysis: &Analysis<'_>, split: bool) -> (Vec<Diagnostic>, bool) {
+    let second = |check: &Check| matches!(Group::of_code(check.code), Group::Channel | Group::Rule);
+    let (mut by_check, (others, others_cut_short)) = if split {
+        let fork = analysis.fork();
+        crate::parallel::beside(
+            || run_each(model, analysis, |check| !second(check)),
+            || match fork.analysis(model) {
+                Ok(copy) => (run_each(model, &copy, second), copy.was_cut_short()),
+                // Unreachable: the same model was encoded once already.
+                Err(_) => (Vec::new(), true),
+            },
+        )
+    } else {
+        (run_each(model, analysis, |_| true), (Vec::new(), false))
+    };
+    // Back in registry order, as one thread would have found them.
+    by_check.extend(others);
+    by_check.sort_by_key(|(index, _)| *index);
+    let found = by_check.into_iter().flat_map(|(_, f)| f).collect();
+    (found, analysis.was_cut_short() || others_cut_short)
+}
+
+/// Runs the registered checks `which` selects on `analysis`: each one's findings, with its
+/// place in the registry.
+fn run_each(
+    model: &Model,
+    analysis: &Analysis<'_>,
+    which: impl Fn(&Check) -> bool,
+) -> Vec<(usize, Vec<Diagnostic>)> {
+    let cx = Context { model, analysis };
+    REGISTRY
+        .iter()
+        .enumerate()
+        .filter(|(_, check)| which(check))
+        .filter_map(|(index, check)| {
+            let run = check.run?;
+            let mut found = Vec::new();
+            run(&cx, &mut found);
+            Some((index, found))
+        })
+        .collect()
 }
 
 /// Adds the file to `sources`, with the reason it cannot be read as text if so.
@@ -267,4 +306,54 @@ fn decode(sources: &mut Sources, input: Input) -> (FileId, Option<Diagnostic>) {
 /// Whether a file name is one `omnilint check DIR` reads: `*.omni`, `*.omni.yaml`, `*.omni.yml`.
 pub fn is_policy_file(name: &str) -> bool {
     name.ends_with(".omni") || name.ends_with(".omni.yaml") || name.ends_with(".omni.yml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Enough root processes for the analysis to be split, with dead-end, channel and rule
+    /// findings.
+    fn large_policy() -> String {
+        let mut text = String::from(
+            "policy split\nentity c {\n  n: int 0..9\n  f: bool\n}\n\
+             channel web { can go, pay\n replies within 1h }\n\
+             channel chat { can pay\n replies within 1h }\n\
+             rule low: invariant c.n <= 5\n\
+             rule no_chat: forbid pay via chat\n\
+             action go\naction pay { set c.f = true }\naction bump { set c.n = 9 }\n",
+        );
+        for i in 0..70 {
+            let entry = if i % 2 == 0 { "web" } else { "chat" };
+            text.push_str(&format!(
+                "process p{i} {{\n  entry {entry}\n  start s\n  state s {{\n    on go when c.n == {} -> t\n    on pay -> done\n  }}\n  state t {{\n    do bump -> done\n  }}\n  final done\n}}\n",
+                i % 6
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn checks_on_two_threads_find_what_one_thread_finds() {
+        let report = check(vec![Input {
+            name: "split.omni".into(),
+            contents: large_policy().into_bytes(),
+        }]);
+        let model = report.policies[0].model.as_ref().expect("the policy reads");
+        let one = Analysis::new(model).unwrap();
+        let two = Analysis::new(model).unwrap();
+        assert!(two.worth_splitting(), "the split path runs");
+        let (sequential, sequential_cut_short) = findings(model, &one, false);
+        let (split, split_cut_short) = findings(model, &two, true);
+        assert_eq!(split, sequential);
+        assert_eq!(split_cut_short, sequential_cut_short);
+        let groups: BTreeSet<Group> = split.iter().map(|d| Group::of_code(d.code())).collect();
+        assert!(
+            groups.contains(&Group::DeadEnd)
+                && groups.contains(&Group::Channel)
+                && groups.contains(&Group::Rule),
+            "{groups:?}"
+        );
+    }
 }

@@ -47,6 +47,29 @@ where
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `here()` on the calling thread while `there()` runs on another, when the machine has
+/// more than one core; one after the other otherwise. For work whose state cannot move
+/// between threads (`here` keeps it), beside work that can.
+pub fn beside<A, B>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + Send) -> (A, B)
+where
+    B: Send,
+{
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if cores <= 1 {
+        let a = here();
+        return (a, there());
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(there);
+        let a = here();
+        match other.join() {
+            Ok(b) => (a, b),
+            // A panic in `there` is a bug; carry it to the caller as if it ran here.
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -54,6 +77,13 @@ mod tests {
         let items: Vec<u64> = (0..1000).collect();
         let squares = super::map(&items, |x| x * x);
         assert_eq!(squares, items.iter().map(|x| x * x).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn beside_returns_both_results() {
+        let here = std::cell::Cell::new(1); // not `Sync`: stays on the calling thread
+        let (a, b) = super::beside(|| here.get() + 1, || (0..10u64).sum::<u64>());
+        assert_eq!((a, b), (2, 45));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use biodivine_lib_bdd::Bdd;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// One state per component.
 pub type Tuple = Vec<StateId>;
@@ -83,7 +84,7 @@ type SubPreKey = (Vec<ProcessId>, bool, Bdd);
 /// What explorations remember between queries: sub-process runs and their preimages.
 #[derive(Default)]
 pub struct Memo {
-    runs: RefCell<HashMap<RunKey, Rc<Exploration>>>,
+    runs: RefCell<HashMap<RunKey, Arc<Exploration>>>,
     sub_pre: RefCell<HashMap<SubPreKey, Rc<Bdd>>>,
     /// Breadth-first layers recomputed for witnesses, by (components, initial data): every
     /// finding in the same process shares them.
@@ -104,28 +105,39 @@ pub struct Memo {
 /// [`Memo::merged`]); the memo's other caches are left behind, to be recomputed on demand.
 pub struct Explored {
     /// In the order they were started.
-    runs: Vec<(RunKey, Exploration)>,
+    runs: Vec<(RunKey, Arc<Exploration>)>,
     cut_short: bool,
 }
 
 impl Memo {
     /// Every exploration made so far, in a stable order: by components, then by the order
     /// they were started.
-    pub fn explorations(&self) -> Vec<Rc<Exploration>> {
+    pub fn explorations(&self) -> Vec<Arc<Exploration>> {
         let runs = self.runs.borrow();
-        let mut all: Vec<&Rc<Exploration>> = runs.values().collect();
+        let mut all: Vec<&Arc<Exploration>> = runs.values().collect();
         all.sort_by_key(|e| (e.components.clone(), e.serial));
         all.into_iter().cloned().collect()
     }
 
+    /// This memo's explorations (shared, not copied), to be merged elsewhere.
+    pub fn snapshot(&self) -> Explored {
+        let mut runs: Vec<(RunKey, Arc<Exploration>)> = self
+            .runs
+            .borrow()
+            .iter()
+            .map(|(key, exploration)| (key.clone(), Arc::clone(exploration)))
+            .collect();
+        runs.sort_by_key(|(_, exploration)| exploration.serial);
+        Explored {
+            runs,
+            cut_short: self.cut_short.get(),
+        }
+    }
+
     /// This memo's explorations, to be merged elsewhere.
     pub fn into_explored(self) -> Explored {
-        let mut runs: Vec<(RunKey, Exploration)> = self
-            .runs
-            .into_inner()
-            .into_iter()
-            .map(|(key, exploration)| (key, Rc::unwrap_or_clone(exploration)))
-            .collect();
+        let mut runs: Vec<(RunKey, Arc<Exploration>)> =
+            self.runs.into_inner().into_iter().collect();
         runs.sort_by_key(|(_, exploration)| exploration.serial);
         Explored {
             runs,
@@ -147,9 +159,11 @@ impl Memo {
             }
             for (key, mut exploration) in part.runs {
                 if let std::collections::hash_map::Entry::Vacant(slot) = runs.entry(key) {
-                    exploration.serial = serial;
+                    if exploration.serial != serial {
+                        Arc::make_mut(&mut exploration).serial = serial;
+                    }
                     serial += 1;
-                    slot.insert(Rc::new(exploration));
+                    slot.insert(exploration);
                 }
             }
         }
@@ -244,10 +258,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
     }
 
     /// Explores `components` from `init` (memoised on both).
-    pub fn explore(&self, components: &[ProcessId], init: &Bdd) -> Rc<Exploration> {
+    pub fn explore(&self, components: &[ProcessId], init: &Bdd) -> Arc<Exploration> {
         let key = (components.to_vec(), init.clone());
         if let Some(found) = self.memo.runs.borrow().get(&key) {
-            return Rc::clone(found);
+            return Arc::clone(found);
         }
         // The budget bounds the explorations one outermost query needs (a process started on
         // its own, or a check's question), however many queries came before.
@@ -255,12 +269,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
             self.memo.count.set(0);
         }
         self.memo.depth.set(self.memo.depth.get() + 1);
-        let exploration = Rc::new(self.run(components, init, false));
+        let exploration = Arc::new(self.run(components, init, false));
         self.memo.depth.set(self.memo.depth.get() - 1);
         self.memo
             .runs
             .borrow_mut()
-            .insert(key, Rc::clone(&exploration));
+            .insert(key, Arc::clone(&exploration));
         exploration
     }
 

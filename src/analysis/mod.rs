@@ -27,10 +27,63 @@ type PerTransition<T> =
 /// its own, or called).
 #[derive(Debug, Default)]
 pub struct ProcessFacts {
-    /// The data that reach each state (empty BDD: unreachable).
-    pub reach: Vec<Bdd>,
+    /// The data that reach each state (empty BDD: unreachable); shared with forks.
+    pub reach: Arc<Vec<Bdd>>,
     /// The explorations of this process on its own (its own start, and each call context).
-    pub contexts: Vec<Rc<Exploration>>,
+    pub contexts: Vec<Arc<Exploration>>,
+}
+
+/// An analysis, copied to be rebuilt on another thread: see [`Analysis::fork`].
+pub struct Fork {
+    explored: explore::Explored,
+    reach: Vec<Arc<Vec<Bdd>>>,
+    available: BTreeSet<EventId>,
+    ran: BTreeSet<ActionId>,
+    emitted: BTreeSet<EventId>,
+    cut_short: bool,
+    is_root: Vec<bool>,
+    relations: Arc<semantics::Relations>,
+}
+
+impl Fork {
+    /// The analysis this fork was copied from, of `model`, with empty caches.
+    pub fn analysis(self, model: &Model) -> Result<Analysis<'_>, domain::TooLarge> {
+        let sem = Semantics::new(model)?.with_relations(self.relations);
+        let memo = Memo::merged(vec![self.explored]);
+        let contexts = contexts(model, &memo.explorations());
+        let facts = self
+            .reach
+            .into_iter()
+            .zip(contexts)
+            .map(|(reach, contexts)| ProcessFacts { reach, contexts })
+            .collect();
+        Ok(Analysis {
+            sem,
+            available: self.available,
+            ran: self.ran,
+            emitted: self.emitted,
+            cut_short: self.cut_short,
+            facts,
+            memo,
+            fires: std::cell::RefCell::new(std::collections::HashMap::new()),
+            movable: std::cell::RefCell::new(std::collections::HashMap::new()),
+            call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
+            is_root: self.is_root,
+            channel_memo: channels::ChannelMemo::default(),
+        })
+    }
+}
+
+/// Per process: its explorations on its own (not with others in an `all`), in the
+/// explorations' order.
+fn contexts(model: &Model, explorations: &[Arc<Exploration>]) -> Vec<Vec<Arc<Exploration>>> {
+    let mut contexts: Vec<Vec<Arc<Exploration>>> = vec![Vec::new(); model.processes.len()];
+    for exploration in explorations {
+        if let [process] = exploration.components[..] {
+            contexts[process.index()].push(Arc::clone(exploration));
+        }
+    }
+    contexts
 }
 
 /// The analysis of one policy.
@@ -94,17 +147,14 @@ impl<'m> Analysis<'m> {
             .iter()
             .map(|p| vec![Vec::new(); p.states.len()])
             .collect();
-        let mut contexts: Vec<Vec<Rc<Exploration>>> = vec![Vec::new(); model.processes.len()];
         for exploration in &explorations {
             for (tuple, data) in &exploration.reached {
                 for (process, state) in exploration.components.iter().zip(tuple) {
                     arriving[process.index()][state.index()].push(data);
                 }
             }
-            if let [process] = exploration.components[..] {
-                contexts[process.index()].push(Rc::clone(exploration));
-            }
         }
+        let contexts = contexts(model, &explorations);
         let empty = sem.dom.vars.mk_false();
         let reach = crate::parallel::map(&arriving, |states| {
             states
@@ -115,7 +165,10 @@ impl<'m> Analysis<'m> {
         let facts: Vec<ProcessFacts> = reach
             .into_iter()
             .zip(contexts)
-            .map(|(reach, contexts)| ProcessFacts { reach, contexts })
+            .map(|(reach, contexts)| ProcessFacts {
+                reach: Arc::new(reach),
+                contexts,
+            })
             .collect();
         Ok(Analysis {
             sem,
@@ -136,6 +189,28 @@ impl<'m> Analysis<'m> {
     /// The model analysed.
     pub fn model(&self) -> &'m Model {
         self.sem.model()
+    }
+
+    /// Whether the policy is large enough that its checks are worth running on two threads
+    /// (see [`Self::fork`]); it depends on the policy only.
+    pub fn worth_splitting(&self) -> bool {
+        self.is_root.iter().filter(|r| **r).count() >= MIN_ROOTS_TO_SPLIT
+    }
+
+    /// What it takes to rebuild this analysis on another thread (see [`Fork::analysis`]),
+    /// so that checks can run on two cores: its explorations and facts, copied; its caches,
+    /// which later questions fill, are left behind.
+    pub fn fork(&self) -> Fork {
+        Fork {
+            explored: self.memo.snapshot(),
+            reach: self.facts.iter().map(|f| Arc::clone(&f.reach)).collect(),
+            available: self.available.clone(),
+            ran: self.ran.clone(),
+            emitted: self.emitted.clone(),
+            cut_short: self.cut_short,
+            is_root: self.is_root.clone(),
+            relations: self.sem.relations(),
+        }
     }
 
     /// An explorer with this analysis's available events, sharing its memo of sub-process
