@@ -792,6 +792,30 @@ fn shadowed_fields(model: &Model) -> Vec<FieldId> {
     shadowed
 }
 
+/// Whether `set` holds a point that agrees with `fixed` (per variable index, the value it
+/// must have, if any): a walk over the BDD's nodes that builds no BDD. In a reduced BDD
+/// every path to `true` can be taken, so reaching `true` through choices `fixed` allows
+/// suffices.
+pub fn meets(set: &Bdd, fixed: &[Option<bool>]) -> bool {
+    let mut visited = vec![false; set.size()];
+    let mut stack = vec![set.root_pointer()];
+    while let Some(node) = stack.pop() {
+        if node.is_one() {
+            return true;
+        }
+        if node.is_zero() || std::mem::replace(&mut visited[node.to_index()], true) {
+            continue;
+        }
+        let (low, high) = (set.low_link_of(node), set.high_link_of(node));
+        match fixed.get(set.var_of(node).to_index()).copied().flatten() {
+            Some(true) => stack.push(high),
+            Some(false) => stack.push(low),
+            None => stack.extend([low, high]),
+        }
+    }
+    false
+}
+
 /// The union of `sets` (`None` when there are none), united as a balanced tree: uniting them
 /// one by one into a growing accumulator costs more when there are many.
 pub fn union_all(sets: &[&Bdd]) -> Option<Bdd> {
@@ -801,6 +825,48 @@ pub fn union_all(sets: &[&Bdd]) -> Option<Bdd> {
         _ => {
             let (left, right) = sets.split_at(sets.len() / 2);
             Some(union_all(left)?.or(&union_all(right)?))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use biodivine_lib_bdd::BddVariableSet;
+    use proptest::prelude::*;
+
+    const VARS: u16 = 6;
+
+    /// A random formula over [`VARS`] variables: `ops` folds literals with and / or / xor.
+    fn formula(vars: &BddVariableSet, ops: &[(u8, u16, bool)]) -> Bdd {
+        let all = vars.variables();
+        ops.iter().fold(vars.mk_false(), |acc, (op, var, value)| {
+            let literal = vars.mk_literal(all[usize::from(*var)], *value);
+            match op % 3 {
+                0 => acc.and(&literal),
+                1 => acc.or(&literal),
+                _ => acc.xor(&literal),
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// `meets` against every valuation, one by one.
+        #[test]
+        fn meets_is_having_a_point_that_agrees(
+            ops in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
+            fixed in prop::collection::vec(prop::option::of(any::<bool>()), usize::from(VARS)),
+        ) {
+            let vars = BddVariableSet::new_anonymous(VARS);
+            let set = formula(&vars, &ops);
+            let expected = (0u32..1 << VARS).any(|bits| {
+                let values: Vec<bool> = (0..VARS).map(|i| bits >> i & 1 == 1).collect();
+                let agrees = fixed.iter().zip(&values).all(|(f, v)| f.is_none_or(|f| f == *v));
+                agrees && set.eval_in(&BddValuation::new(values))
+            });
+            prop_assert_eq!(meets(&set, &fixed), expected);
         }
     }
 }

@@ -375,21 +375,26 @@ impl<'m> Analysis<'m> {
         let all: Vec<FieldId> = (0..self.model().fields.len())
             .map(|f| FieldId(f as u32))
             .collect();
-        let cube = |fields: &[FieldId]| {
-            let literals: Vec<(biodivine_lib_bdd::BddVariable, bool)> = fields
-                .iter()
-                .flat_map(|f| dom.field(*f).bits.iter())
-                .map(|b| (*b, valuation.value(*b)))
-                .collect();
-            dom.vars
-                .mk_conjunctive_clause(&BddPartialValuation::from_values(&literals))
-        };
         let outside = context.and_not(bad);
+        // Per variable: the value the kept fields fix, if any.
+        let mut fixed = vec![None; usize::from(dom.vars.num_vars())];
+        for f in &all {
+            for bit in &dom.field(*f).bits {
+                fixed[bit.to_index()] = Some(valuation.value(*bit));
+            }
+        }
         let mut kept = all.clone();
         for field in all {
-            let candidate: Vec<FieldId> = kept.iter().copied().filter(|f| *f != field).collect();
-            if cube(&candidate).and(&outside).is_false() {
-                kept = candidate;
+            let bits = &dom.field(field).bits;
+            for bit in bits {
+                fixed[bit.to_index()] = None;
+            }
+            if domain::meets(&outside, &fixed) {
+                for bit in bits {
+                    fixed[bit.to_index()] = Some(valuation.value(*bit));
+                }
+            } else {
+                kept.retain(|f| *f != field);
             }
         }
         kept
