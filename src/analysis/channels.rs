@@ -314,7 +314,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                 if let Some((_, known)) = answered.iter().find(|(b, _)| *b == completes) {
                     return *known;
                 }
-                let fires = !guarded.and(&completes).is_false();
+                let fires = super::domain::intersects(&guarded, &completes);
                 answered.push((completes, fires));
                 fires
             })

@@ -792,6 +792,13 @@ fn shadowed_fields(model: &Model) -> Vec<FieldId> {
     shadowed
 }
 
+/// Whether `a` and `b` share a point, without building their intersection (the library's
+/// dry run of the product: no node table, no result).
+pub fn intersects(a: &Bdd, b: &Bdd) -> bool {
+    Bdd::check_binary_op(usize::MAX, a, b, biodivine_lib_bdd::op_function::and)
+        .is_some_and(|(not_empty, _)| not_empty)
+}
+
 /// Whether `set` holds a point that agrees with `fixed` (per variable index, the value it
 /// must have, if any): a walk over the BDD's nodes that builds no BDD. In a reduced BDD
 /// every path to `true` can be taken, so reaching `true` through choices `fixed` allows
@@ -867,6 +874,17 @@ mod tests {
                 agrees && set.eval_in(&BddValuation::new(values))
             });
             prop_assert_eq!(meets(&set, &fixed), expected);
+        }
+
+        /// `intersects` against the intersection, built.
+        #[test]
+        fn intersects_is_a_non_empty_intersection(
+            left in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
+            right in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
+        ) {
+            let vars = BddVariableSet::new_anonymous(VARS);
+            let (a, b) = (formula(&vars, &left), formula(&vars, &right));
+            prop_assert_eq!(intersects(&a, &b), !a.and(&b).is_false());
         }
     }
 }

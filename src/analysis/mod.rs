@@ -471,7 +471,7 @@ impl<'m> Analysis<'m> {
             let Some(reached) = context.reached.get(&tuple) else {
                 continue;
             };
-            if reached.and(bad).is_false() {
+            if !domain::intersects(reached, bad) {
                 continue;
             }
             return self
@@ -522,7 +522,7 @@ impl<'m> Analysis<'m> {
         let mut steps: Vec<Step> = Vec::new();
         // Every state once, plus room for the events that change data within a state.
         for _ in 0..order.len() * 4 + 16 {
-            if current == start && !point.and(&exploration.init).is_false() {
+            if current == start && domain::intersects(&point, &exploration.init) {
                 return Some(self.finish_trace(
                     exploration,
                     &current,
@@ -567,7 +567,7 @@ impl<'m> Analysis<'m> {
         let layers = explorer.layers(exploration);
         let layer = layers
             .iter()
-            .position(|l| l.get(tuple).is_some_and(|d| !d.and(bad).is_false()))?;
+            .position(|l| l.get(tuple).is_some_and(|d| domain::intersects(d, bad)))?;
         let (end_valuation, mut point) = self.pick_point(&layers[layer][tuple].and(bad))?;
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
@@ -685,9 +685,7 @@ impl<'m> Analysis<'m> {
                     .map_or_else(|| sem.dom.vars.mk_true(), |w| sem.dom.cond(w, &[(a, 0)]));
                 let reaching = before.and(&guard).and(&sem.pre(after, a, 0));
                 let channel = explorer.channels(&t.node).into_iter().find(|c| {
-                    !reaching
-                        .and(&sem.completes(a, Performer::Channel(*c), 0))
-                        .is_false()
+                    domain::intersects(&reaching, &sem.completes(a, Performer::Channel(*c), 0))
                 });
                 let chosen = channel.map_or_else(
                     || reaching.clone(),

@@ -213,7 +213,7 @@ impl<'m> Semantics<'m> {
     /// Logs what a relation's cascade does from `start` (renamed as the relation reads it),
     /// asking only about what the log does not hold yet.
     fn log_applied(&self, records: &Records, start: &Bdd) {
-        let happens = |condition: &Bdd| !start.and(condition).is_false();
+        let happens = |condition: &Bdd| super::domain::intersects(start, condition);
         let mut log = self.log.borrow_mut();
         for (action, condition) in &records.ran {
             if !log.ran.contains(action) && happens(condition) {

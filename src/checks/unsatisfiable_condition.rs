@@ -58,7 +58,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 |a| allowed.and(&sem.dom.params_valid(a, 0)),
             )
         });
-        if data.and(&sem.dom.cond(cond, &frames)).is_false() {
+        if !crate::analysis::domain::intersects(data, &sem.dom.cond(cond, &frames)) {
             let what = what();
             out.push(
                 Diagnostic::new(
