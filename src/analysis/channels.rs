@@ -207,10 +207,9 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                     }
                 }
                 other => {
-                    if self
+                    if !self
                         .analysis
-                        .fires(&self.explorer, process, state, index)
-                        .is_false()
+                        .can_fire(&self.explorer, process, state, index)
                     {
                         continue;
                     }

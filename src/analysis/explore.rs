@@ -93,6 +93,8 @@ pub struct Memo {
     order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
     enabled: RefCell<HashMap<usize, Option<Bdd>>>,
+    /// A transition (by address) -> [`Explorer::enabled`], in this memo's events.
+    enabled_data: RefCell<HashMap<usize, Option<Bdd>>>,
     count: Cell<usize>,
     /// How deep in nested explorations (sub-processes) the current query is.
     depth: Cell<usize>,
@@ -225,6 +227,13 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// The data (over fields) in which a transition's action or event step can happen, for
     /// `on`, `do` and `await`; `None` for the other kinds.
     pub fn enabled(&self, transition: &Transition) -> Option<Bdd> {
+        let key = std::ptr::from_ref(transition) as usize;
+        super::cached(&self.memo.enabled_data, key, || {
+            self.compute_enabled(transition)
+        })
+    }
+
+    fn compute_enabled(&self, transition: &Transition) -> Option<Bdd> {
         let sem = self.sem;
         let dom = &sem.dom;
         match transition {

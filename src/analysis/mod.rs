@@ -66,6 +66,7 @@ impl Fork {
             facts,
             memo,
             fires: std::cell::RefCell::new(std::collections::HashMap::new()),
+            can_fire: std::cell::RefCell::new(std::collections::HashMap::new()),
             movable: std::cell::RefCell::new(std::collections::HashMap::new()),
             call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
             is_root: self.is_root,
@@ -102,6 +103,7 @@ pub struct Analysis<'m> {
     pub facts: Vec<ProcessFacts>,
     memo: Memo,
     fires: PerTransition<Rc<Bdd>>,
+    can_fire: PerTransition<bool>,
     movable: std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId), Rc<Bdd>>>,
     call_outcomes: PerTransition<(bool, bool)>,
     is_root: Vec<bool>,
@@ -179,6 +181,7 @@ impl<'m> Analysis<'m> {
             facts,
             memo,
             fires: std::cell::RefCell::new(std::collections::HashMap::new()),
+            can_fire: std::cell::RefCell::new(std::collections::HashMap::new()),
             movable: std::cell::RefCell::new(std::collections::HashMap::new()),
             call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
             is_root,
@@ -296,6 +299,36 @@ impl<'m> Analysis<'m> {
         }
     }
 
+    /// Whether [`Self::fires`] is not empty, without building it where that can be avoided.
+    pub fn can_fire(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        process: ProcessId,
+        state: StateId,
+        index: usize,
+    ) -> bool {
+        let key = (process, state, index);
+        if let Some(fires) = self.fires.borrow().get(&key) {
+            return !fires.is_false();
+        }
+        cached(&self.can_fire, key, || {
+            let reach = self.reach(process, state);
+            let t = &self.model().process(process).state(state).transitions[index].node;
+            match t {
+                Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
+                    explorer
+                        .enabled(t)
+                        .is_some_and(|e| domain::intersects(&e, reach))
+                }
+                Transition::After { .. } => !reach.is_false(),
+                Transition::Handoff { .. } => false,
+                Transition::Call { .. } | Transition::All { .. } => {
+                    !self.fires(explorer, process, state, index).is_false()
+                }
+            }
+        })
+    }
+
     /// The data reaching `state` for which some transition of it can fire: where the
     /// customer can move on.
     pub fn movable(
@@ -305,10 +338,26 @@ impl<'m> Analysis<'m> {
         state: StateId,
     ) -> Rc<Bdd> {
         cached(&self.movable, (process, state), || {
-            let count = self.model().process(process).state(state).transitions.len();
-            Rc::new((0..count).fold(self.sem.dom.vars.mk_false(), |acc, t| {
-                acc.or(&self.fires(explorer, process, state, t))
-            }))
+            let transitions = &self.model().process(process).state(state).transitions;
+            let none = self.sem.dom.vars.mk_false();
+            // Steps that only need their data: their union, met with the reached data once.
+            let mut steps = none.clone();
+            let mut calls = none;
+            for (index, t) in transitions.iter().enumerate() {
+                match &t.node {
+                    Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
+                        if let Some(enabled) = explorer.enabled(&t.node) {
+                            steps = steps.or(&enabled);
+                        }
+                    }
+                    Transition::After { .. } => return Rc::new(self.reach(process, state).clone()),
+                    Transition::Handoff { .. } => {}
+                    Transition::Call { .. } | Transition::All { .. } => {
+                        calls = calls.or(&self.fires(explorer, process, state, index));
+                    }
+                }
+            }
+            Rc::new(self.reach(process, state).and(&steps).or(&calls))
         })
     }
 
@@ -321,7 +370,7 @@ impl<'m> Analysis<'m> {
         state: StateId,
     ) -> bool {
         let count = self.model().process(process).state(state).transitions.len();
-        (0..count).any(|t| !self.fires(explorer, process, state, t).is_false())
+        (0..count).any(|t| self.can_fire(explorer, process, state, t))
     }
 
     /// For the `index`-th transition of `state`, a `call` or `all`: whether the sub-processes

@@ -57,7 +57,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             ) {
                 continue;
             }
-            if !cx.analysis.fires(&explorer, id, state_id, index).is_false() {
+            if cx.analysis.can_fire(&explorer, id, state_id, index) {
                 continue;
             }
             let (message, notes, labels) = reason(cx, &explorer, reach, &t.node);
