@@ -799,6 +799,12 @@ pub fn intersects(a: &Bdd, b: &Bdd) -> bool {
         .is_some_and(|(not_empty, _)| not_empty)
 }
 
+/// Whether every point of `a` is in `b`, without building `a` minus `b` (as [`intersects`]).
+pub fn within(a: &Bdd, b: &Bdd) -> bool {
+    Bdd::check_binary_op(usize::MAX, a, b, biodivine_lib_bdd::op_function::and_not)
+        .is_none_or(|(not_empty, _)| !not_empty)
+}
+
 /// Whether `set` holds a point that agrees with `fixed` (per variable index, the value it
 /// must have, if any): a walk over the BDD's nodes that builds no BDD. In a reduced BDD
 /// every path to `true` can be taken, so reaching `true` through choices `fixed` allows
@@ -885,6 +891,7 @@ mod tests {
             let vars = BddVariableSet::new_anonymous(VARS);
             let (a, b) = (formula(&vars, &left), formula(&vars, &right));
             prop_assert_eq!(intersects(&a, &b), !a.and(&b).is_false());
+            prop_assert_eq!(within(&a, &b), a.and_not(&b).is_false());
         }
     }
 }

@@ -338,27 +338,35 @@ impl<'m> Analysis<'m> {
         state: StateId,
     ) -> Rc<Bdd> {
         cached(&self.movable, (process, state), || {
-            let transitions = &self.model().process(process).state(state).transitions;
-            let none = self.sem.dom.vars.mk_false();
-            // Steps that only need their data: their union, met with the reached data once.
-            let mut steps = none.clone();
-            let mut calls = none;
-            for (index, t) in transitions.iter().enumerate() {
-                match &t.node {
-                    Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
-                        if let Some(enabled) = explorer.enabled(&t.node) {
-                            steps = steps.or(&enabled);
-                        }
-                    }
-                    Transition::After { .. } => return Rc::new(self.reach(process, state).clone()),
-                    Transition::Handoff { .. } => {}
-                    Transition::Call { .. } | Transition::All { .. } => {
-                        calls = calls.or(&self.fires(explorer, process, state, index));
+            Rc::new(
+                self.reach(process, state)
+                    .and(&self.exits(explorer, process, state)),
+            )
+        })
+    }
+
+    /// The data for which some transition of `state` can fire, within the reached data for
+    /// `call` and `all` and unbounded for the other steps: [`Self::movable`] is these data
+    /// met with the reached data. Cheaper to build than `movable`, and enough to ask
+    /// whether all reached data can move on.
+    pub fn exits(&self, explorer: &Explorer<'_, 'm>, process: ProcessId, state: StateId) -> Bdd {
+        let transitions = &self.model().process(process).state(state).transitions;
+        let mut exits = self.sem.dom.vars.mk_false();
+        for (index, t) in transitions.iter().enumerate() {
+            match &t.node {
+                Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
+                    if let Some(enabled) = explorer.enabled(&t.node) {
+                        exits = exits.or(&enabled);
                     }
                 }
+                Transition::After { .. } => return self.sem.dom.vars.mk_true(),
+                Transition::Handoff { .. } => {}
+                Transition::Call { .. } | Transition::All { .. } => {
+                    exits = exits.or(&self.fires(explorer, process, state, index));
+                }
             }
-            Rc::new(self.reach(process, state).and(&steps).or(&calls))
-        })
+        }
+        exits
     }
 
     /// Whether some transition of `state` can fire for some data reaching it: `movable` is
@@ -507,13 +515,7 @@ impl<'m> Analysis<'m> {
 
     /// A shortest path from the start of `process` (on its own, in any of its contexts) to
     /// data in `bad` at `state`, with the values of the fields that matter.
-    pub fn witness(
-        &self,
-        process: ProcessId,
-        state: StateId,
-        bad: &Bdd,
-        extra_support: &[&Bdd],
-    ) -> Option<Witness> {
+    pub fn witness(&self, process: ProcessId, state: StateId, bad: &Bdd) -> Option<Witness> {
         let explorer = self.explorer();
         for context in &self.facts[process.index()].contexts {
             let tuple = vec![state];
@@ -525,7 +527,7 @@ impl<'m> Analysis<'m> {
             }
             return self
                 .trace_acyclic(&explorer, context, &tuple, bad)
-                .or_else(|| self.trace(&explorer, context, &tuple, bad, extra_support));
+                .or_else(|| self.trace(&explorer, context, &tuple, bad));
         }
         None
     }
@@ -611,7 +613,6 @@ impl<'m> Analysis<'m> {
         exploration: &Exploration,
         tuple: &Tuple,
         bad: &Bdd,
-        extra_support: &[&Bdd],
     ) -> Option<Witness> {
         let layers = explorer.layers(exploration);
         let layer = layers
@@ -641,7 +642,6 @@ impl<'m> Analysis<'m> {
             current = from;
             point = previous;
         }
-        let _ = extra_support;
         Some(self.finish_trace(exploration, &current, steps, &end_valuation, tuple, bad))
     }
 

@@ -60,7 +60,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 )
                 .with_label(first.span, "this one can fire for the same data")
                 .with_help("make their guards exclusive, or merge them");
-                if let Some(witness) = cx.analysis.witness(id, state_id, &both, &[&overlap]) {
+                if let Some(witness) = cx.analysis.witness(id, state_id, &both) {
                     d = d.with_witness(witness);
                 }
                 out.push(d);

@@ -96,7 +96,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 );
             let witness = cx
                 .analysis
-                .witness(id, violation.state, &violation.data, &[])
+                .witness(id, violation.state, &violation.data)
                 .map(|mut w: Witness| {
                     w.path.extend(violation.step);
                     w

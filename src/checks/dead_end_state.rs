@@ -78,7 +78,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         for t in &state.transitions {
             d = d.with_label(t.span, "can never fire");
         }
-        if let Some(witness) = cx.analysis.witness(id, state_id, reach, &[]) {
+        if let Some(witness) = cx.analysis.witness(id, state_id, reach) {
             d = d.with_witness(witness);
         }
         out.push(d);

@@ -107,7 +107,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         )
         .with_note("every path from here goes round forever: none leads to a `final`")
         .with_help("give the loop an exit: a step to a `final`, or a timeout to an escalation that leads to one");
-        if let Some(witness) = cx.analysis.witness(id, state_id, &bad, &[]) {
+        if let Some(witness) = cx.analysis.witness(id, state_id, &bad) {
             d = d.with_witness(witness);
         }
         out.push(d);

@@ -62,11 +62,12 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let reach = cx.analysis.reach(id, state_id);
-        let movable = cx.analysis.movable(&explorer, id, state_id);
-        let stuck = reach.and_not(&movable);
-        if stuck.is_false() {
+        // Stuck: reached, and no transition can fire (`movable`, without building it).
+        let exits = cx.analysis.exits(&explorer, id, state_id);
+        if crate::analysis::domain::within(reach, &exits) {
             continue;
         }
+        let stuck = reach.and_not(&exits);
         let mut d = Diagnostic::new(
             &STUCK_CUSTOMERS,
             state.name.span,
@@ -78,7 +79,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         .with_help(
             "add a transition for these data (a rejection to a failure `final`), or a timeout",
         );
-        if let Some(witness) = cx.analysis.witness(id, state_id, &stuck, &[&movable]) {
+        if let Some(witness) = cx.analysis.witness(id, state_id, &stuck) {
             d = d.with_witness(witness);
         }
         out.push(d);
