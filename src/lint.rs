@@ -87,26 +87,27 @@ pub fn check(inputs: Vec<Input>) -> Report {
         let suppressions = suppress::scan(file, text, syntax, &tree, &mut found);
         (file, tree, found, suppressions)
     });
-    let mut parsed: Vec<(FileId, ast::File)> = Vec::with_capacity(results.len());
+    // Each tree is taken when its policy's model is built, and dropped before the analysis.
+    let mut parsed: Vec<(FileId, Option<ast::File>)> = Vec::with_capacity(results.len());
     let mut suppressions: BTreeMap<FileId, suppress::FileSuppressions> = BTreeMap::new();
     for (file, tree, mut found, in_file) in results {
         diagnostics.append(&mut found);
         if !in_file.is_empty() {
             suppressions.insert(file, in_file);
         }
-        parsed.push((file, tree));
+        parsed.push((file, Some(tree)));
     }
 
     let mut by_policy: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (_, tree)) in parsed.iter().enumerate() {
-        if let Some(name) = &tree.policy {
+        if let Some(name) = tree.as_ref().and_then(|t| t.policy.as_ref()) {
             by_policy.entry(name.node.clone()).or_default().push(i);
         }
     }
     let mut policies = Vec::new();
     for (name, members) in by_policy {
         let files: Vec<FileId> = members.iter().map(|&i| parsed[i].0).collect();
-        let trees: Vec<&ast::File> = members.iter().map(|&i| &parsed[i].1).collect();
+        let trees: Vec<ast::File> = members.iter().filter_map(|&i| parsed[i].1.take()).collect();
         let header = trees
             .iter()
             .find_map(|t| t.policy.clone())
@@ -114,7 +115,10 @@ pub fn check(inputs: Vec<Input>) -> Report {
         let has_read_errors = diagnostics
             .iter()
             .any(|d| files.contains(&d.span.file) && d.severity == Severity::Error);
-        let model = match model::build(&header, &trees) {
+        let built = model::build(&header, &trees.iter().collect::<Vec<_>>());
+        // The model holds all the checks need: the trees' memory goes to the analysis.
+        drop(trees);
+        let model = match built {
             Ok(model) if !has_read_errors => Some(model),
             Ok(_) => None,
             Err(mut found) => {
