@@ -52,6 +52,13 @@ pub struct Log {
     pub cut_short: bool,
 }
 
+/// How many images or preimages of a source are computed step by step before its relation
+/// is built: building one costs as much as many images, which a small policy may never
+/// need. On one generated process with 274 rules: 0.26 s with no relations, 0.50 s building
+/// each on first use, 0.27 s after 4 uses; on 100 processes, 1.03 s on first use, 1.07 s
+/// after 4, 1.43 s after 16.
+const RELATION_AFTER: u32 = 4;
+
 /// What an action (with its parameters at depth 0) or an event does to the data, its
 /// cascade included, as one BDD over the data before (origin bits), its parameters and the
 /// data after (field bits); and, for the log, from which data before each thing it records
@@ -145,6 +152,9 @@ pub struct Semantics<'m> {
     /// While a relation is built: what its cascade did, and from which data, in place of
     /// the log.
     recording: RefCell<Option<Records>>,
+    /// Per source: how often its relation was asked for before it was built.
+    asked: RefCell<HashMap<TriggerSource, u32>>,
+    relation_after: u32,
 }
 
 impl<'m> Semantics<'m> {
@@ -178,6 +188,8 @@ impl<'m> Semantics<'m> {
             allowed: dom.valid.and(&invariant),
             relations: Arc::new(Relations::new(model)),
             recording: RefCell::new(None),
+            asked: RefCell::new(HashMap::new()),
+            relation_after: RELATION_AFTER,
             dom,
             invariant,
             breakable,
@@ -259,8 +271,9 @@ impl<'m> Semantics<'m> {
         }
     }
 
-    /// The relation of `source`, built on first use; `None` when it has no cascade, or
-    /// while a relation is being built (on this thread).
+    /// The relation of `source`, built once this semantics has asked for it
+    /// [`RELATION_AFTER`] times; `None` before, when it has no cascade, or while a relation
+    /// is being built (on this thread).
     fn relation(&self, source: TriggerSource) -> Option<&Relation> {
         let cell = self.relations.cell(self.model(), source)?;
         if let Some(built) = cell.get() {
@@ -269,6 +282,13 @@ impl<'m> Semantics<'m> {
         if self.recording.borrow().is_some() {
             return None;
         }
+        let mut asked = self.asked.borrow_mut();
+        let count = asked.entry(source).or_insert(0);
+        *count += 1;
+        if *count <= self.relation_after {
+            return None;
+        }
+        drop(asked);
         cell.get_or_init(|| {
             self.has_cascade(source)
                 .then(|| self.build_relation(source))
@@ -856,7 +876,8 @@ process p {
             contents: POLICY.as_bytes().to_vec(),
         }]);
         let model = report.policies[0].model.as_ref().expect("the policy reads");
-        let by_relation = Semantics::new(model).unwrap();
+        let mut by_relation = Semantics::new(model).unwrap();
+        by_relation.relation_after = 0;
         let direct = Semantics::new(model).unwrap();
         let sets = sets(&direct);
         let sources: Vec<TriggerSource> = (0..model.actions.len())
