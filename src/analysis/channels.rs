@@ -286,8 +286,8 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         per_channel.get(channel.index()).copied().unwrap_or(false)
     }
 
-    /// For every channel the transition is open to: whether its guard, over the data reaching
-    /// its state, meets the data in which the action completes there. Channels where the
+    /// For every channel the transition is open to: whether its guard and the data in which
+    /// the action completes there meet the data reaching its state. Channels where the
     /// action completes in the same data (no forbid tells them apart, the usual case) share
     /// one BDD operation.
     fn compute_on_fires(&self, process: ProcessId, state: StateId, index: usize) -> Rc<[bool]> {
@@ -298,9 +298,11 @@ impl<'a, 'm> ChannelView<'a, 'm> {
             return vec![false; model.channels.len()].into();
         };
         let reach = self.analysis.reach(process, state);
-        let guarded = match when {
-            Some(w) => reach.and(&sem.dom.cond(w, &[(action.node, 0)])),
-            None => reach.clone(),
+        // The guard met with each channel's `completes` (small BDDs), then asked against the
+        // reached data (a large one) without building the meeting.
+        let guard = match when {
+            Some(w) => sem.dom.cond(w, &[(action.node, 0)]),
+            None => sem.dom.vars.mk_true(),
         };
         let mut answered: Vec<(Bdd, bool)> = Vec::new();
         (0..model.channels.len())
@@ -313,7 +315,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                 if let Some((_, known)) = answered.iter().find(|(b, _)| *b == completes) {
                     return *known;
                 }
-                let fires = super::domain::intersects(&guarded, &completes);
+                let fires = super::domain::intersects(reach, &guard.and(&completes));
                 answered.push((completes, fires));
                 fires
             })
