@@ -223,13 +223,18 @@ fn findings(model: &Model, analysis: &Analysis<'_>, split: bool) -> (Vec<Diagnos
     let second = |check: &Check| matches!(Group::of_code(check.code), Group::Channel | Group::Rule);
     let (mut by_check, (others, others_cut_short)) = if split {
         let fork = analysis.fork();
-        crate::parallel::beside(
+        let (mine, theirs) = crate::parallel::beside(
             || run_each(model, analysis, |check| !second(check)),
-            || match fork.analysis(model) {
-                Ok(copy) => (run_each(model, &copy, second), copy.was_cut_short()),
-                // Unreachable: the same model was encoded once already.
-                Err(_) => (Vec::new(), true),
+            || {
+                let copy = fork.analysis(model).ok()?;
+                Some((run_each(model, &copy, second), copy.was_cut_short()))
             },
+        );
+        // The copy encodes a model already encoded once, so it cannot fail; if it did, the
+        // checks would still run, here.
+        (
+            mine,
+            theirs.unwrap_or_else(|| (run_each(model, analysis, second), false)),
         )
     } else {
         (run_each(model, analysis, |_| true), (Vec::new(), false))

@@ -80,11 +80,21 @@ struct Relation {
 }
 
 /// What `Log` records, each with the data (and parameters) from which it happens.
-#[derive(Default)]
 struct Records {
     ran: BTreeMap<ActionId, Bdd>,
     emitted: BTreeMap<EventId, Bdd>,
-    cut_short: BTreeMap<(), Bdd>,
+    cut_short: Bdd,
+}
+
+impl Records {
+    /// Nothing recorded yet.
+    fn none(dom: &Domain<'_>) -> Records {
+        Records {
+            ran: BTreeMap::new(),
+            emitted: BTreeMap::new(),
+            cut_short: dom.vars.mk_false(),
+        }
+    }
 }
 
 /// Adds `set` to the data recorded under `key`.
@@ -237,9 +247,7 @@ impl<'m> Semantics<'m> {
                 log.emitted.insert(*event);
             }
         }
-        if let Some(condition) = records.cut_short.get(&()) {
-            log.cut_short = log.cut_short || happens(condition);
-        }
+        log.cut_short = log.cut_short || happens(&records.cut_short);
     }
 
     /// Records that `action` completes from `set`: in the log, or in the relation being
@@ -266,7 +274,7 @@ impl<'m> Semantics<'m> {
     /// Records that a cascade from `set` goes deeper than [`MAX_CASCADE`].
     fn note_cut_short(&self, set: &Bdd) {
         match &mut *self.recording.borrow_mut() {
-            Some(records) => unite(&mut records.cut_short, (), set),
+            Some(records) => records.cut_short = records.cut_short.or(set),
             None => self.log.borrow_mut().cut_short = true,
         }
     }
@@ -315,7 +323,7 @@ impl<'m> Semantics<'m> {
 
     /// Runs `source` once on the identity relation, recording what its cascade does.
     fn build_relation(&self, source: TriggerSource) -> Relation {
-        *self.recording.borrow_mut() = Some(Records::default());
+        *self.recording.borrow_mut() = Some(Records::none(&self.dom));
         let identity = self.dom.identity();
         let (relation, params) = match source {
             TriggerSource::Action(action) => (
@@ -324,7 +332,8 @@ impl<'m> Semantics<'m> {
             ),
             TriggerSource::Event(event) => (self.event_post_direct(identity, event, 0), Vec::new()),
         };
-        let recorded = self.recording.borrow_mut().take().unwrap_or_default();
+        let recording = self.recording.borrow_mut().take();
+        let recorded = recording.unwrap_or_else(|| Records::none(&self.dom));
         let dom = &self.dom;
         let fields = (0..self.model().fields.len()).map(|f| FieldId(f as u32));
         let (moved, kept): (Vec<FieldId>, Vec<FieldId>) =
@@ -370,7 +379,7 @@ impl<'m> Semantics<'m> {
             records: Records {
                 ran: each(recorded.ran, project),
                 emitted: each(recorded.emitted, project),
-                cut_short: each(recorded.cut_short, project),
+                cut_short: project(recorded.cut_short),
             },
         }
     }
