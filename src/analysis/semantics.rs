@@ -53,11 +53,22 @@ pub struct Log {
 }
 
 /// How many images or preimages of a source are computed step by step before its relation
-/// is built: building one costs as much as many images, which a small policy may never
-/// need. On one generated process with 274 rules: 0.26 s with no relations, 0.50 s building
-/// each on first use, 0.27 s after 4 uses; on 100 processes, 1.03 s on first use, 1.07 s
-/// after 4, 1.43 s after 16.
-const RELATION_AFTER: u32 = 4;
+/// is built: building one costs as much as many images, which a policy of few processes
+/// may never need. On 100 generated processes with 274 rules: 1.03 s building each relation
+/// on first use, 1.07 s after 4 uses, 1.28 s after 8, 1.43 s after 16; on one of those
+/// processes (criterion, against no relations at all): +90% on first use, +20% after 4,
+/// about the same after 8 or 32.
+fn relation_after(model: &Model) -> u32 {
+    if model.processes.len() >= MANY_PROCESSES {
+        4
+    } else {
+        32
+    }
+}
+
+/// From this many processes, a policy's actions are imaged often enough that relations pay
+/// early (see [`relation_after`]).
+const MANY_PROCESSES: usize = 64;
 
 /// What an action (with its parameters at depth 0) or an event does to the data, its
 /// cascade included, as one BDD over the data before (origin bits), its parameters and the
@@ -199,7 +210,7 @@ impl<'m> Semantics<'m> {
             relations: Arc::new(Relations::new(model)),
             recording: RefCell::new(None),
             asked: RefCell::new(HashMap::new()),
-            relation_after: RELATION_AFTER,
+            relation_after: relation_after(model),
             dom,
             invariant,
             breakable,
@@ -279,8 +290,8 @@ impl<'m> Semantics<'m> {
         }
     }
 
-    /// The relation of `source`, built once this semantics has asked for it
-    /// [`RELATION_AFTER`] times; `None` before, when it has no cascade, or while a relation
+    /// The relation of `source`, built once this semantics has asked for it more than
+    /// [`relation_after`] times; `None` before, when it has no cascade, or while a relation
     /// is being built (on this thread).
     fn relation(&self, source: TriggerSource) -> Option<&Relation> {
         let cell = self.relations.cell(self.model(), source)?;
