@@ -65,12 +65,8 @@ impl Fork {
             cut_short: self.cut_short,
             facts,
             memo,
-            fires: std::cell::RefCell::new(std::collections::HashMap::new()),
-            can_fire: std::cell::RefCell::new(std::collections::HashMap::new()),
-            movable: std::cell::RefCell::new(std::collections::HashMap::new()),
-            call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
+            caches: Caches::default(),
             is_root: self.is_root,
-            channel_memo: channels::ChannelMemo::default(),
         })
     }
 }
@@ -102,11 +98,17 @@ pub struct Analysis<'m> {
     /// Per process, by `ProcessId`.
     pub facts: Vec<ProcessFacts>,
     memo: Memo,
+    caches: Caches,
+    is_root: Vec<bool>,
+}
+
+/// What an analysis remembers between the checks' questions; a fork starts with none.
+#[derive(Default)]
+struct Caches {
     fires: PerTransition<Rc<Bdd>>,
     can_fire: PerTransition<bool>,
     movable: std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId), Rc<Bdd>>>,
     call_outcomes: PerTransition<(bool, bool)>,
-    is_root: Vec<bool>,
     channel_memo: channels::ChannelMemo,
 }
 
@@ -180,12 +182,8 @@ impl<'m> Analysis<'m> {
             cut_short,
             facts,
             memo,
-            fires: std::cell::RefCell::new(std::collections::HashMap::new()),
-            can_fire: std::cell::RefCell::new(std::collections::HashMap::new()),
-            movable: std::cell::RefCell::new(std::collections::HashMap::new()),
-            call_outcomes: std::cell::RefCell::new(std::collections::HashMap::new()),
+            caches: Caches::default(),
             is_root,
-            channel_memo: channels::ChannelMemo::default(),
         })
     }
 
@@ -235,7 +233,7 @@ impl<'m> Analysis<'m> {
 
     /// What channel views remember, shared by every check's view.
     pub(crate) fn channel_memo(&self) -> &channels::ChannelMemo {
-        &self.channel_memo
+        &self.caches.channel_memo
     }
 
     /// Whether a process runs on its own: customers can start it, or no process calls it.
@@ -273,7 +271,7 @@ impl<'m> Analysis<'m> {
         state: StateId,
         index: usize,
     ) -> Rc<Bdd> {
-        cached(&self.fires, (process, state, index), || {
+        cached(&self.caches.fires, (process, state, index), || {
             Rc::new(self.compute_fires(explorer, process, state, index))
         })
     }
@@ -308,10 +306,10 @@ impl<'m> Analysis<'m> {
         index: usize,
     ) -> bool {
         let key = (process, state, index);
-        if let Some(fires) = self.fires.borrow().get(&key) {
+        if let Some(fires) = self.caches.fires.borrow().get(&key) {
             return !fires.is_false();
         }
-        cached(&self.can_fire, key, || {
+        cached(&self.caches.can_fire, key, || {
             let reach = self.reach(process, state);
             let t = &self.model().process(process).state(state).transitions[index].node;
             match t {
@@ -337,7 +335,7 @@ impl<'m> Analysis<'m> {
         process: ProcessId,
         state: StateId,
     ) -> Rc<Bdd> {
-        cached(&self.movable, (process, state), || {
+        cached(&self.caches.movable, (process, state), || {
             Rc::new(
                 self.reach(process, state)
                     .and(&self.exits(explorer, process, state)),
@@ -390,7 +388,7 @@ impl<'m> Analysis<'m> {
         state: StateId,
         index: usize,
     ) -> (bool, bool) {
-        cached(&self.call_outcomes, (process, state, index), || {
+        cached(&self.caches.call_outcomes, (process, state, index), || {
             let callees = self.model().process(process).state(state).transitions[index]
                 .node
                 .callees();
