@@ -136,17 +136,6 @@ impl Memo {
         }
     }
 
-    /// This memo's explorations, to be merged elsewhere.
-    pub fn into_explored(self) -> Explored {
-        let mut runs: Vec<(RunKey, Arc<Exploration>)> =
-            self.runs.into_inner().into_iter().collect();
-        runs.sort_by_key(|(_, exploration)| exploration.serial);
-        Explored {
-            runs,
-            cut_short: self.cut_short.get(),
-        }
-    }
-
     /// One memo of the explorations of `parts`, made in that order by separate memos: where
     /// two parts explored the same run, the earlier part's is kept, and runs are renumbered in
     /// order, so the merged memo lists explorations as one memo exploring the parts one after

@@ -199,8 +199,8 @@ impl<'m> Analysis<'m> {
     }
 
     /// What it takes to rebuild this analysis on another thread (see [`Fork::analysis`]),
-    /// so that checks can run on two cores: its explorations and facts, copied; its caches,
-    /// which later questions fill, are left behind.
+    /// so that checks can run on two cores: its explorations and reached data, shared; its
+    /// caches, which later questions fill, are left behind.
     pub fn fork(&self) -> Fork {
         Fork {
             explored: self.memo.snapshot(),
@@ -856,7 +856,7 @@ fn explore_roots(
     let explored = crate::parallel::map(&parts, |part| {
         let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
         let (memo, log) = explore_part(&part_sem, part, available);
-        Ok((memo.into_explored(), log))
+        Ok((memo.snapshot(), log))
     });
     let mut log = semantics::Log::default();
     let mut memos = Vec::with_capacity(explored.len());

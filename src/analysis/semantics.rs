@@ -298,6 +298,9 @@ impl<'m> Semantics<'m> {
         if let Some(built) = cell.get() {
             return built.as_ref();
         }
+        if !self.has_cascade(source) {
+            return cell.get_or_init(|| None).as_ref();
+        }
         if self.recording.borrow().is_some() {
             return None;
         }
@@ -308,11 +311,8 @@ impl<'m> Semantics<'m> {
             return None;
         }
         drop(asked);
-        cell.get_or_init(|| {
-            self.has_cascade(source)
-                .then(|| self.build_relation(source))
-        })
-        .as_ref()
+        cell.get_or_init(|| Some(self.build_relation(source)))
+            .as_ref()
     }
 
     /// Whether `source` sets off a trigger, directly or through an event it emits.
