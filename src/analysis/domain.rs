@@ -17,6 +17,7 @@
 
 use crate::model::{ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, Term, Ty, Value};
 use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// How deep trigger cascades are followed; deeper cascades are reported as cut short.
@@ -83,6 +84,9 @@ pub struct TooLarge {
 /// Where a parameter's bits are: the action and the cascade depth it runs at.
 pub type Frame = (ActionId, usize);
 
+/// `slot OP constant`: the slot's bits, OP, the constant.
+type Comparison = (Vec<BddVariable>, CmpOp, u64);
+
 /// The encoding of one policy's data.
 pub struct Domain<'m> {
     model: &'m Model,
@@ -100,6 +104,9 @@ pub struct Domain<'m> {
     identity: Bdd,
     int_base: i64,
     opaque_tables: HashMap<OpaqueKey, (Vec<String>, u64)>,
+    /// `slot OP constant`, by (the slot's bits, OP, the constant): the same comparisons
+    /// recur in guard after guard, and each costs a BDD operation per bit.
+    comparisons: RefCell<HashMap<Comparison, Bdd>>,
     /// Every field within its domain.
     pub valid: Bdd,
 }
@@ -227,6 +234,7 @@ impl<'m> Domain<'m> {
             shadows,
             int_base,
             opaque_tables,
+            comparisons: RefCell::default(),
         };
         let mut valid = domain.vars.mk_true();
         for slot in domain.fields.iter().filter(|s| !s.bits.is_empty()) {
@@ -481,6 +489,16 @@ impl<'m> Domain<'m> {
 
     /// `slot OP index`, unsigned on the encoding.
     pub fn cmp_const(&self, slot: &Slot, op: CmpOp, index: u64) -> Bdd {
+        let key = (slot.bits.clone(), op, index);
+        if let Some(known) = self.comparisons.borrow().get(&key) {
+            return known.clone();
+        }
+        let computed = self.compute_cmp_const(slot, op, index);
+        self.comparisons.borrow_mut().insert(key, computed.clone());
+        computed
+    }
+
+    fn compute_cmp_const(&self, slot: &Slot, op: CmpOp, index: u64) -> Bdd {
         match op {
             CmpOp::Eq => self.eq_const(slot, index),
             CmpOp::Ne => self.eq_const(slot, index).not(),

@@ -276,7 +276,7 @@ impl Lower {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         let mut last = pair.clone();
-        while let Some(child) = last.clone().into_inner().last() {
+        while let Some(child) = last.clone().into_inner().next_back() {
             last = child;
         }
         let end = last.as_span().end().clamp(s.start(), s.end());
