@@ -61,6 +61,10 @@ pub struct Exploration {
     /// The data first reached at each breadth-first step, by tuple; empty unless asked for
     /// (see [`Explorer::layers`]): only witnesses need them.
     pub layers: Vec<BTreeMap<Tuple, Bdd>>,
+    /// The transitions that fired from some reached data: (component, state, index of the
+    /// transition in the state). For `call` and `all`: the callees reached an outcome the
+    /// step continues from (success, or failure when it has `else`).
+    pub fired: Fired,
     /// The data at success outcomes.
     pub success: Bdd,
     /// The data at failure outcomes.
@@ -70,6 +74,9 @@ pub struct Exploration {
     /// The order this exploration was started in, for a stable listing.
     pub serial: usize,
 }
+
+/// Transitions by (component, state, index of the transition in the state).
+pub type Fired = BTreeSet<(usize, StateId, usize)>;
 
 /// (components, initial data): one exploration.
 type RunKey = (Vec<ProcessId>, Bdd);
@@ -295,12 +302,14 @@ impl<'s, 'm> Explorer<'s, 'm> {
         }
     }
 
-    /// The tuples and data one move leads to from `data` in `tuple`.
-    pub fn successors(
+    /// The tuples and data one move leads to from `data` in `tuple`; the transitions that
+    /// fire from `data` are added to `fired`.
+    fn successors(
         &self,
         components: &[ProcessId],
         tuple: &Tuple,
         data: &Bdd,
+        fired: &mut Fired,
     ) -> Vec<(Move, Tuple, Bdd)> {
         let model = self.sem.model();
         let sem = self.sem;
@@ -321,17 +330,28 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     let Some(enabled) = self.enabled_with_params(&t.node) else {
                         continue;
                     };
-                    let image = sem.post(&data.and(&enabled), action.node, 0);
+                    let start = data.and(&enabled);
+                    if !start.is_false() {
+                        fired.insert((component, tuple[component], index));
+                    }
+                    let image = sem.post(&start, action.node, 0);
                     out.push((mv(false), with(target.node), image));
                 }
                 Transition::Await { event, target, .. } => {
                     let Some(enabled) = self.enabled(&t.node) else {
                         continue;
                     };
-                    let image = sem.event_post(&data.and(&enabled), event.node, 0);
+                    let start = data.and(&enabled);
+                    if !start.is_false() {
+                        fired.insert((component, tuple[component], index));
+                    }
+                    let image = sem.event_post(&start, event.node, 0);
                     out.push((mv(false), with(target.node), image));
                 }
                 Transition::After { target, .. } => {
+                    if !data.is_false() {
+                        fired.insert((component, tuple[component], index));
+                    }
                     out.push((mv(false), with(target.node), data.clone()))
                 }
                 Transition::Call {
@@ -345,6 +365,9 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     target.node,
                     otherwise.as_ref().map(|o| o.node),
                     &mut |f, s, d| {
+                        if !d.is_false() {
+                            fired.insert((component, tuple[component], index));
+                        }
                         out.push((mv(f), with(s), d));
                     },
                 ),
@@ -470,6 +493,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let components = [process];
         let start = vec![self.sem.model().process(process).start.node];
         let mut reached: BTreeMap<Tuple, Bdd> = BTreeMap::new();
+        let mut fired = Fired::new();
         if !init.is_false() {
             reached.insert(start, init.clone());
         }
@@ -483,7 +507,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
             if self.outcome(&components, &tuple).is_some() {
                 continue;
             }
-            for (mv, target, image) in self.successors(&components, &tuple, &data) {
+            for (mv, target, image) in self.successors(&components, &tuple, &data, &mut fired) {
                 if matches!(mv, Move::Event(_)) || image.is_false() {
                     continue;
                 }
@@ -507,6 +531,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
             init: init.clone(),
             reached,
             layers: Vec::new(),
+            fired,
             success,
             failure,
             cut_short: false,
@@ -555,6 +580,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
             .collect();
         let mut reached: BTreeMap<Tuple, Bdd> = BTreeMap::new();
         let mut frontier: BTreeMap<Tuple, Bdd> = BTreeMap::new();
+        let mut fired = Fired::new();
         let mut cut_short = self.memo.count.get() > MAX_EXPLORATIONS;
         if !init.is_false() && !cut_short {
             reached.insert(start.clone(), init.clone());
@@ -569,7 +595,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 if self.outcome(components, tuple).is_some() {
                     continue;
                 }
-                for (_, target, image) in self.successors(components, tuple, data) {
+                for (_, target, image) in self.successors(components, tuple, data, &mut fired) {
                     let known = reached.get(&target);
                     let new = match known {
                         Some(k) => image.and_not(k),
@@ -616,6 +642,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
             init: init.clone(),
             reached,
             layers,
+            fired,
             success,
             failure,
             cut_short,

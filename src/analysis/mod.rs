@@ -31,6 +31,11 @@ pub struct ProcessFacts {
     pub reach: Arc<Vec<Bdd>>,
     /// The explorations of this process on its own (its own start, and each call context).
     pub contexts: Vec<Arc<Exploration>>,
+    /// The transitions that fire from some reached data, by (state, index in the state),
+    /// read off the explorations; `None` where they cannot tell: the process also runs
+    /// beside others in an `all` (whose explorations stop at the first failure, with data
+    /// in its states that no step was taken from), or an exploration was cut short.
+    pub fired: Option<BTreeSet<(StateId, usize)>>,
 }
 
 /// An analysis, copied to be rebuilt on another thread: see [`Analysis::fork`].
@@ -50,13 +55,9 @@ impl Fork {
     pub fn analysis(self, model: &Model) -> Result<Analysis<'_>, domain::TooLarge> {
         let sem = Semantics::new(model)?.with_relations(self.relations);
         let memo = Memo::merged(vec![self.explored]);
-        let contexts = contexts(model, &memo.explorations());
-        let facts = self
-            .reach
-            .into_iter()
-            .zip(contexts)
-            .map(|(reach, contexts)| ProcessFacts { reach, contexts })
-            .collect();
+        let explorations = memo.explorations();
+        let contexts = contexts(model, &explorations);
+        let facts = facts(&explorations, contexts, self.reach);
         Ok(Analysis {
             sem,
             available: self.available,
@@ -81,6 +82,40 @@ fn contexts(model: &Model, explorations: &[Arc<Exploration>]) -> Vec<Vec<Arc<Exp
         }
     }
     contexts
+}
+
+/// What is known of each process, from every exploration and the data reaching its states.
+fn facts(
+    explorations: &[Arc<Exploration>],
+    contexts: Vec<Vec<Arc<Exploration>>>,
+    reach: Vec<Arc<Vec<Bdd>>>,
+) -> Vec<ProcessFacts> {
+    let mut fired: Vec<Option<BTreeSet<(StateId, usize)>>> =
+        vec![Some(BTreeSet::new()); contexts.len()];
+    for exploration in explorations {
+        let alone = exploration.components.len() == 1;
+        for (component, state, index) in &exploration.fired {
+            let process = exploration.components[*component];
+            if let Some(known) = &mut fired[process.index()] {
+                known.insert((*state, *index));
+            }
+        }
+        for process in &exploration.components {
+            if !alone || exploration.cut_short {
+                fired[process.index()] = None;
+            }
+        }
+    }
+    reach
+        .into_iter()
+        .zip(contexts)
+        .zip(fired)
+        .map(|((reach, contexts), fired)| ProcessFacts {
+            reach,
+            contexts,
+            fired,
+        })
+        .collect()
 }
 
 /// The analysis of one policy.
@@ -142,38 +177,11 @@ impl<'m> Analysis<'m> {
             available = next;
         };
 
-        // A state's data are the union of what reaches it in every context its process runs
-        // in: gathered first (in the explorations' stable order), then united per process on
-        // every core.
         let (memo, explorations) = memo;
-        let mut arriving: Vec<Vec<Vec<&Bdd>>> = model
-            .processes
-            .iter()
-            .map(|p| vec![Vec::new(); p.states.len()])
-            .collect();
-        for exploration in &explorations {
-            for (tuple, data) in &exploration.reached {
-                for (process, state) in exploration.components.iter().zip(tuple) {
-                    arriving[process.index()][state.index()].push(data);
-                }
-            }
-        }
         let contexts = contexts(model, &explorations);
-        let empty = sem.dom.vars.mk_false();
-        let reach = crate::parallel::map(&arriving, |states| {
-            states
-                .iter()
-                .map(|data| domain::union_all(data).unwrap_or_else(|| empty.clone()))
-                .collect::<Vec<Bdd>>()
-        });
-        let facts: Vec<ProcessFacts> = reach
-            .into_iter()
-            .zip(contexts)
-            .map(|(reach, contexts)| ProcessFacts {
-                reach: Arc::new(reach),
-                contexts,
-            })
-            .collect();
+        let reach = reach_of_every_state(&sem, &explorations, &contexts, &available, &roots)?;
+        let reach = reach.into_iter().map(Arc::new).collect();
+        let facts = facts(&explorations, contexts, reach);
         Ok(Analysis {
             sem,
             available,
@@ -308,6 +316,9 @@ impl<'m> Analysis<'m> {
         let key = (process, state, index);
         if let Some(fires) = self.caches.fires.borrow().get(&key) {
             return !fires.is_false();
+        }
+        if let Some(fired) = &self.facts[process.index()].fired {
+            return fired.contains(&(state, index));
         }
         cached(&self.caches.can_fire, key, || {
             let reach = self.reach(process, state);
@@ -827,6 +838,99 @@ impl<'m> Analysis<'m> {
     }
 }
 
+/// Per process, the data that reach each of its states: the union of what reaches it in
+/// every context its process runs in.
+///
+/// A process called from many places (a sub-process) has one exploration per distinct
+/// caller data, often hundreds, and uniting them state by state costs a BDD operation per
+/// context and state. Exploring it once more, from the union of its contexts' starting data,
+/// reaches the same sets, since every step's image distributes over union; the union of
+/// the starts is the only wide union left. That run has a memo of its own (its explorations
+/// are no one's context), and if a budget cuts it short, the state-by-state union decides.
+fn reach_of_every_state(
+    sem: &Semantics<'_>,
+    explorations: &[Arc<Exploration>],
+    contexts: &[Vec<Arc<Exploration>>],
+    available: &BTreeSet<EventId>,
+    roots: &[ProcessId],
+) -> Result<Vec<Vec<Bdd>>, domain::TooLarge> {
+    let model = sem.model();
+    // What reaches each state from explorations of several processes together (`all`);
+    // in the explorations' stable order.
+    let mut together: Vec<Vec<Vec<&Bdd>>> = model
+        .processes
+        .iter()
+        .map(|p| vec![Vec::new(); p.states.len()])
+        .collect();
+    for exploration in explorations.iter().filter(|e| e.components.len() > 1) {
+        for (tuple, data) in &exploration.reached {
+            for (process, state) in exploration.components.iter().zip(tuple) {
+                together[process.index()][state.index()].push(data);
+            }
+        }
+    }
+    let called_often: Vec<ProcessId> = (0..model.processes.len())
+        .filter(|p| contexts[*p].len() > 1)
+        .map(|p| ProcessId(p as u32))
+        .collect();
+    let rerun = |sem: &Semantics<'_>, part: &[ProcessId]| -> Vec<(ProcessId, Arc<Exploration>)> {
+        let memo = Memo::default();
+        let explorer = Explorer::new(sem, available.clone(), &memo);
+        part.iter()
+            .filter_map(|process| {
+                let starts: Vec<&Bdd> = contexts[process.index()].iter().map(|c| &c.init).collect();
+                let init = domain::union_all(&starts)?;
+                let run = explorer.explore(&[*process], &init);
+                (!run.cut_short && !memo.cut_short.get()).then_some((*process, run))
+            })
+            .collect()
+    };
+    let mut rerun_by_process: std::collections::HashMap<ProcessId, Arc<Exploration>> =
+        if roots.len() < MIN_ROOTS_TO_SPLIT {
+            rerun(sem, &called_often).into_iter().collect()
+        } else {
+            let parts: Vec<&[ProcessId]> = called_often
+                .chunks(called_often.len().div_ceil(ROOT_PARTS).max(1))
+                .collect();
+            let relations = sem.relations();
+            let done = crate::parallel::map(&parts, |part| {
+                let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
+                Ok(rerun(&part_sem, part))
+            });
+            let mut all = std::collections::HashMap::new();
+            for part in done {
+                all.extend(part?);
+            }
+            all
+        };
+    let empty = sem.dom.vars.mk_false();
+    let per_process: Vec<(ProcessId, Option<Arc<Exploration>>)> = (0..model.processes.len())
+        .map(|p| {
+            let id = ProcessId(p as u32);
+            (id, rerun_by_process.remove(&id))
+        })
+        .collect();
+    Ok(crate::parallel::map(&per_process, |(process, rerun)| {
+        let states = model.process(*process).states.len();
+        // One exploration per context, or the re-run from all their starts together.
+        let single: Vec<&Exploration> = match rerun {
+            Some(run) => vec![&**run],
+            None => contexts[process.index()].iter().map(|c| &**c).collect(),
+        };
+        (0..states)
+            .map(|state| {
+                let tuple = vec![StateId(state as u32)];
+                let arriving: Vec<&Bdd> = single
+                    .iter()
+                    .filter_map(|e| e.reached.get(&tuple))
+                    .chain(together[process.index()][state].iter().copied())
+                    .collect();
+                domain::union_all(&arriving).unwrap_or_else(|| empty.clone())
+            })
+            .collect()
+    }))
+}
+
 /// How many parts the roots are explored in, each with a memo of its own, on as many cores
 /// as there are. It is fixed, not the number of cores, so that the results (which budgets
 /// are hit where) never depend on the machine; a later part re-explores the sub-process runs
@@ -1118,5 +1222,91 @@ mod tests {
         assert_eq!(whole_log.ran, split_log.ran);
         assert_eq!(whole_log.emitted, split_log.emitted);
         assert_eq!(whole_log.cut_short, split_log.cut_short);
+    }
+
+    /// `many_roots`, and a process run beside another in an `all`: `a` sets `c.f` on its
+    /// way to failure, which ends the `all` with `b` still in `s`, now with `c.f` true.
+    fn with_all() -> String {
+        many_roots()
+            + "process a {\n  start s\n  state s {\n    do mark -> failed\n  }\n  final failed failure\n}\n\
+               process b {\n  start s\n  state s {\n    do go when c.f -> done\n  }\n  final done\n}\n\
+               process both {\n  entry web\n  requires not c.f\n  start s\n  state s {\n    all a, b -> done else -> x\n  }\n  final done\n  final x failure\n}\n"
+    }
+
+    fn model_of(text: String) -> Model {
+        let report = lint::check(vec![Input {
+            name: "policy.omni".into(),
+            contents: text.into_bytes(),
+        }]);
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .all(|d| d.code().starts_with(['D', 'C', 'R']))
+        );
+        report.policies[0].model.clone().expect("the policy reads")
+    }
+
+    #[test]
+    fn the_data_reaching_a_state_are_the_union_over_its_contexts() {
+        let model = model_of(with_all());
+        let analysis = Analysis::new(&model).unwrap();
+        let mut compared = 0;
+        for (p, process) in model.processes.iter().enumerate() {
+            let facts = &analysis.facts[p];
+            for state in process.state_ids() {
+                let tuple = vec![state];
+                let mut united = analysis.sem.dom.vars.mk_false();
+                for context in &facts.contexts {
+                    if let Some(data) = context.reached.get(&tuple) {
+                        united = united.or(data);
+                    }
+                }
+                let reach = analysis.reach(ProcessId(p as u32), state);
+                if facts.contexts.len() > 1 {
+                    compared += 1;
+                }
+                // `a` and `b` only ever run together: what reaches them comes from the `all`.
+                if facts.contexts.is_empty() {
+                    assert!(["a", "b"].contains(&process.name.node.as_str()));
+                    assert!(!reach.is_false() || process.state(state).is_final());
+                    continue;
+                }
+                assert!(united.iff(reach).is_true(), "{} {state:?}", process.name);
+            }
+        }
+        assert!(compared > 6, "sub-processes in many contexts were compared");
+    }
+
+    #[test]
+    fn transitions_fired_in_the_explorations_are_those_the_reached_data_let_fire() {
+        let model = model_of(with_all());
+        let analysis = Analysis::new(&model).unwrap();
+        let mut unread = Analysis::new(&model).unwrap();
+        for facts in &mut unread.facts {
+            facts.fired = None;
+        }
+        let b = model
+            .processes
+            .iter()
+            .position(|p| p.name.node == "b")
+            .unwrap();
+        assert!(analysis.facts[b].fired.is_none(), "`b` runs beside `a`");
+        let (explorer, unread_explorer) = (analysis.explorer(), unread.explorer());
+        let mut fire = [0, 0];
+        for (p, process) in model.processes.iter().enumerate() {
+            let id = ProcessId(p as u32);
+            for state in process.state_ids() {
+                for index in 0..process.state(state).transitions.len() {
+                    let read = analysis.can_fire(&explorer, id, state, index);
+                    let computed = unread.can_fire(&unread_explorer, id, state, index);
+                    assert_eq!(read, computed, "{} {state:?} {index}", process.name);
+                    fire[usize::from(read)] += 1;
+                }
+            }
+        }
+        assert!(fire[0] > 0 && fire[1] > 0, "{fire:?}");
+        // `do go when c.f` can fire with the data `a` leaves when the `all` fails.
+        assert!(analysis.can_fire(&explorer, ProcessId(b as u32), StateId(0), 0));
     }
 }
