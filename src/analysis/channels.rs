@@ -287,9 +287,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
     }
 
     /// For every channel the transition is open to: whether its guard and the data in which
-    /// the action completes there meet the data reaching its state. Channels where the
-    /// action completes in the same data (no forbid tells them apart, the usual case) share
-    /// one BDD operation.
+    /// the action completes there meet the data reaching its state.
     fn compute_on_fires(&self, process: ProcessId, state: StateId, index: usize) -> Rc<[bool]> {
         let sem = &self.analysis.sem;
         let model = self.analysis.model();
@@ -297,29 +295,49 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         let Transition::On { action, when, .. } = t else {
             return vec![false; model.channels.len()].into();
         };
+        // Each channel open to the transition, with the data in which the action completes
+        // there.
+        let open: Vec<(ChannelId, Bdd)> = (0..model.channels.len())
+            .map(|c| ChannelId(c as u32))
+            .filter(|c| self.explorer.open_to(t, *c))
+            .map(|c| (c, sem.completes(action.node, Performer::Channel(c), 0)))
+            .collect();
+        let mut fires = vec![false; model.channels.len()];
+        // Where the action completes in the same data on every channel open to it (no forbid
+        // tells them apart, the usual case), it fires on each where it fires at all, which
+        // the exploration has recorded.
+        if open.windows(2).all(|pair| pair[0].1 == pair[1].1) {
+            if self
+                .analysis
+                .can_fire(&self.explorer, process, state, index)
+            {
+                for (channel, _) in &open {
+                    fires[channel.index()] = true;
+                }
+            }
+            return fires.into();
+        }
         let reach = self.analysis.reach(process, state);
         // The guard met with each channel's `completes` (small BDDs), then asked against the
-        // reached data (a large one) without building the meeting.
+        // reached data (a large one) without building the meeting; channels where the action
+        // completes in the same data share the answer.
         let guard = match when {
             Some(w) => sem.dom.cond(w, &[(action.node, 0)]),
             None => sem.dom.vars.mk_true(),
         };
-        let mut answered: Vec<(Bdd, bool)> = Vec::new();
-        (0..model.channels.len())
-            .map(|c| {
-                let channel = ChannelId(c as u32);
-                if !self.explorer.open_to(t, channel) {
-                    return false;
-                }
-                let completes = sem.completes(action.node, Performer::Channel(channel), 0);
-                if let Some((_, known)) = answered.iter().find(|(b, _)| *b == completes) {
-                    return *known;
-                }
-                let fires = super::domain::intersects(reach, &guard.and(&completes));
-                answered.push((completes, fires));
-                fires
-            })
-            .collect()
+        let mut answered: Vec<(&Bdd, bool)> = Vec::new();
+        for (channel, completes) in &open {
+            let known = answered
+                .iter()
+                .find(|(b, _)| *b == completes)
+                .map(|(_, f)| *f);
+            fires[channel.index()] = known.unwrap_or_else(|| {
+                let answer = super::domain::intersects(reach, &guard.and(completes));
+                answered.push((completes, answer));
+                answer
+            });
+        }
+        fires.into()
     }
 
     /// The fastest path from `start` entered on `entry` to a success `final`, if any.

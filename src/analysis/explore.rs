@@ -61,9 +61,7 @@ pub struct Exploration {
     /// The data first reached at each breadth-first step, by tuple; empty unless asked for
     /// (see [`Explorer::layers`]): only witnesses need them.
     pub layers: Vec<BTreeMap<Tuple, Bdd>>,
-    /// The transitions that fired from some reached data: (component, state, index of the
-    /// transition in the state). For `call` and `all`: the callees reached an outcome the
-    /// step continues from (success, or failure when it has `else`).
+    /// The transitions that fired from some reached data, and how.
     pub fired: Fired,
     /// The data at success outcomes.
     pub success: Bdd,
@@ -75,8 +73,18 @@ pub struct Exploration {
     pub serial: usize,
 }
 
-/// Transitions by (component, state, index of the transition in the state).
-pub type Fired = BTreeSet<(usize, StateId, usize)>;
+/// How a transition fired from some data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Firing {
+    /// It moved on to its target; for `call` and `all`: the callees succeeded.
+    Moved,
+    /// A `call` or `all` whose callees failed, whether or not it has `else` to go to.
+    CalleesFailed,
+}
+
+/// Transitions, by (component, state, index of the transition in the state), and how they
+/// fired.
+pub type Fired = BTreeSet<(usize, StateId, usize, Firing)>;
 
 /// (components, initial data): one exploration.
 type RunKey = (Vec<ProcessId>, Bdd);
@@ -111,10 +119,14 @@ pub struct Memo {
 }
 
 /// The explorations a memo holds, made to move to another thread and be merged there (see
-/// [`Memo::merged`]); the memo's other caches are left behind, to be recomputed on demand.
+/// [`Memo::merged`]), with what it knows of each transition and process, which every
+/// question asks again; its caches of answers to the checks' questions are left behind.
 pub struct Explored {
     /// In the order they were started.
     runs: Vec<(RunKey, Arc<Exploration>)>,
+    enabled: Vec<(usize, Option<Bdd>)>,
+    enabled_data: Vec<(usize, Option<Bdd>)>,
+    order: Vec<(ProcessId, Option<Vec<StateId>>)>,
     cut_short: bool,
 }
 
@@ -137,8 +149,17 @@ impl Memo {
             .map(|(key, exploration)| (key.clone(), Arc::clone(exploration)))
             .collect();
         runs.sort_by_key(|(_, exploration)| exploration.serial);
+        fn copy<K: Clone, V: Clone>(map: &RefCell<HashMap<K, V>>) -> Vec<(K, V)> {
+            map.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }
         Explored {
             runs,
+            enabled: copy(&self.enabled),
+            enabled_data: copy(&self.enabled_data),
+            order: copy(&self.order),
             cut_short: self.cut_short.get(),
         }
     }
@@ -154,6 +175,16 @@ impl Memo {
         for part in parts {
             if part.cut_short {
                 memo.cut_short.set(true);
+            }
+            // The same transition's answers are the same in every part: keep the first.
+            for (key, known) in part.enabled {
+                memo.enabled.borrow_mut().entry(key).or_insert(known);
+            }
+            for (key, known) in part.enabled_data {
+                memo.enabled_data.borrow_mut().entry(key).or_insert(known);
+            }
+            for (key, known) in part.order {
+                memo.order.borrow_mut().entry(key).or_insert(known);
             }
             for (key, mut exploration) in part.runs {
                 if let std::collections::hash_map::Entry::Vacant(slot) = runs.entry(key) {
@@ -332,7 +363,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     };
                     let start = data.and(&enabled);
                     if !start.is_false() {
-                        fired.insert((component, tuple[component], index));
+                        fired.insert((component, tuple[component], index, Firing::Moved));
                     }
                     let image = sem.post(&start, action.node, 0);
                     out.push((mv(false), with(target.node), image));
@@ -343,14 +374,14 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     };
                     let start = data.and(&enabled);
                     if !start.is_false() {
-                        fired.insert((component, tuple[component], index));
+                        fired.insert((component, tuple[component], index, Firing::Moved));
                     }
                     let image = sem.event_post(&start, event.node, 0);
                     out.push((mv(false), with(target.node), image));
                 }
                 Transition::After { target, .. } => {
                     if !data.is_false() {
-                        fired.insert((component, tuple[component], index));
+                        fired.insert((component, tuple[component], index, Firing::Moved));
                     }
                     out.push((mv(false), with(target.node), data.clone()))
                 }
@@ -359,18 +390,25 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 }
                 | Transition::All {
                     target, otherwise, ..
-                } => self.sub_outcomes(
-                    &t.node.callees(),
-                    data,
-                    target.node,
-                    otherwise.as_ref().map(|o| o.node),
-                    &mut |f, s, d| {
-                        if !d.is_false() {
-                            fired.insert((component, tuple[component], index));
-                        }
-                        out.push((mv(f), with(s), d));
-                    },
-                ),
+                } => {
+                    let callees = t.node.callees();
+                    let input = data.and(&self.requires(&callees));
+                    if input.is_false() {
+                        continue;
+                    }
+                    let sub = self.explore(&callees, &input);
+                    let key = |how| (component, tuple[component], index, how);
+                    if !sub.success.is_false() {
+                        fired.insert(key(Firing::Moved));
+                    }
+                    if !sub.failure.is_false() {
+                        fired.insert(key(Firing::CalleesFailed));
+                    }
+                    out.push((mv(false), with(target.node), sub.success.clone()));
+                    if let Some(otherwise) = otherwise {
+                        out.push((mv(true), with(otherwise.node), sub.failure.clone()));
+                    }
+                }
                 Transition::Handoff { .. } => {}
             }
         }
@@ -385,25 +423,6 @@ impl<'s, 'm> Explorer<'s, 'm> {
             ));
         }
         out
-    }
-
-    fn sub_outcomes(
-        &self,
-        callees: &[ProcessId],
-        data: &Bdd,
-        target: StateId,
-        otherwise: Option<StateId>,
-        push: &mut dyn FnMut(bool, StateId, Bdd),
-    ) {
-        let input = data.and(&self.requires(callees));
-        if input.is_false() {
-            return;
-        }
-        let sub = self.explore(callees, &input);
-        push(false, target, sub.success.clone());
-        if let Some(otherwise) = otherwise {
-            push(true, otherwise, sub.failure.clone());
-        }
     }
 
     /// For `on` and `do`: the data and parameters (depth 0) with which the step completes.

@@ -13,7 +13,7 @@ pub mod semantics;
 use crate::diagnostic::{Binding, Step, StepKind, Witness};
 use crate::model::{ActionId, EventId, FieldId, Model, ProcessId, StateId, Transition};
 use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation};
-use explore::{Exploration, Explorer, Memo, Move, Tuple};
+use explore::{Exploration, Explorer, Firing, Memo, Move, Tuple};
 use semantics::{Performer, Semantics};
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
@@ -32,10 +32,10 @@ pub struct ProcessFacts {
     /// The explorations of this process on its own (its own start, and each call context).
     pub contexts: Vec<Arc<Exploration>>,
     /// The transitions that fire from some reached data, by (state, index in the state),
-    /// read off the explorations; `None` where they cannot tell: the process also runs
-    /// beside others in an `all` (whose explorations stop at the first failure, with data
-    /// in its states that no step was taken from), or an exploration was cut short.
-    pub fired: Option<BTreeSet<(StateId, usize)>>,
+    /// and how, read off the explorations; `None` where they cannot tell: the process also
+    /// runs beside others in an `all` (whose explorations stop at the first failure, with
+    /// data in its states that no step was taken from), or an exploration was cut short.
+    pub fired: Option<BTreeSet<(StateId, usize, Firing)>>,
 }
 
 /// An analysis, copied to be rebuilt on another thread: see [`Analysis::fork`].
@@ -90,14 +90,14 @@ fn facts(
     contexts: Vec<Vec<Arc<Exploration>>>,
     reach: Vec<Arc<Vec<Bdd>>>,
 ) -> Vec<ProcessFacts> {
-    let mut fired: Vec<Option<BTreeSet<(StateId, usize)>>> =
+    let mut fired: Vec<Option<BTreeSet<(StateId, usize, Firing)>>> =
         vec![Some(BTreeSet::new()); contexts.len()];
     for exploration in explorations {
         let alone = exploration.components.len() == 1;
-        for (component, state, index) in &exploration.fired {
+        for (component, state, index, how) in &exploration.fired {
             let process = exploration.components[*component];
             if let Some(known) = &mut fired[process.index()] {
-                known.insert((*state, *index));
+                known.insert((*state, *index, *how));
             }
         }
         for process in &exploration.components {
@@ -317,8 +317,20 @@ impl<'m> Analysis<'m> {
         if let Some(fires) = self.caches.fires.borrow().get(&key) {
             return !fires.is_false();
         }
+        let t = &self.model().process(process).state(state).transitions[index].node;
         if let Some(fired) = &self.facts[process.index()].fired {
-            return fired.contains(&(state, index));
+            let has = |how| fired.contains(&(state, index, how));
+            return has(Firing::Moved)
+                || matches!(
+                    t,
+                    Transition::Call {
+                        otherwise: Some(_),
+                        ..
+                    } | Transition::All {
+                        otherwise: Some(_),
+                        ..
+                    }
+                ) && has(Firing::CalleesFailed);
         }
         cached(&self.caches.can_fire, key, || {
             let reach = self.reach(process, state);
@@ -399,6 +411,10 @@ impl<'m> Analysis<'m> {
         state: StateId,
         index: usize,
     ) -> (bool, bool) {
+        if let Some(fired) = &self.facts[process.index()].fired {
+            let has = |how| fired.contains(&(state, index, how));
+            return (has(Firing::Moved), has(Firing::CalleesFailed));
+        }
         cached(&self.caches.call_outcomes, (process, state, index), || {
             let callees = self.model().process(process).state(state).transitions[index]
                 .node
@@ -1279,7 +1295,7 @@ mod tests {
     }
 
     #[test]
-    fn transitions_fired_in_the_explorations_are_those_the_reached_data_let_fire() {
+    fn firings_read_off_the_explorations_are_those_of_the_reached_data() {
         let model = model_of(with_all());
         let analysis = Analysis::new(&model).unwrap();
         let mut unread = Analysis::new(&model).unwrap();
@@ -1294,6 +1310,7 @@ mod tests {
         assert!(analysis.facts[b].fired.is_none(), "`b` runs beside `a`");
         let (explorer, unread_explorer) = (analysis.explorer(), unread.explorer());
         let mut fire = [0, 0];
+        let mut outcomes = BTreeSet::new();
         for (p, process) in model.processes.iter().enumerate() {
             let id = ProcessId(p as u32);
             for state in process.state_ids() {
@@ -1302,10 +1319,21 @@ mod tests {
                     let computed = unread.can_fire(&unread_explorer, id, state, index);
                     assert_eq!(read, computed, "{} {state:?} {index}", process.name);
                     fire[usize::from(read)] += 1;
+                    if !process.state(state).transitions[index]
+                        .node
+                        .callees()
+                        .is_empty()
+                    {
+                        let read = analysis.call_outcomes(&explorer, id, state, index);
+                        let computed = unread.call_outcomes(&unread_explorer, id, state, index);
+                        assert_eq!(read, computed, "{} {state:?} {index}", process.name);
+                        outcomes.insert(read);
+                    }
                 }
             }
         }
         assert!(fire[0] > 0 && fire[1] > 0, "{fire:?}");
+        assert!(outcomes.len() >= 2, "{outcomes:?}");
         // `do go when c.f` can fire with the data `a` leaves when the `all` fails.
         assert!(analysis.can_fire(&explorer, ProcessId(b as u32), StateId(0), 0));
     }
