@@ -361,11 +361,13 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     let Some(enabled) = self.enabled_with_params(&t.node) else {
                         continue;
                     };
-                    let start = data.and(&enabled);
-                    if !start.is_false() {
-                        fired.insert((component, tuple[component], index, Firing::Moved));
-                    }
-                    let image = sem.post(&start, action.node, 0);
+                    let image = match sem.post_within(data, &enabled, action.node) {
+                        Some(image) => {
+                            fired.insert((component, tuple[component], index, Firing::Moved));
+                            image
+                        }
+                        None => sem.dom.vars.mk_false(),
+                    };
                     out.push((mv(false), with(target.node), image));
                 }
                 Transition::Await { event, target, .. } => {

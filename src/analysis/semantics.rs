@@ -620,6 +620,39 @@ impl<'m> Semantics<'m> {
         self.post_direct(set, action, depth, true)
     }
 
+    /// [`Self::post`] of `data` met with `enabled` (at depth 0), or `None` when they do not
+    /// meet. For an action with no cascade whose effects read no field they assign (the
+    /// usual case), the meeting and the forgetting of the assigned fields are one BDD pass,
+    /// and the assignment and the forgetting of the parameters another.
+    pub fn post_within(&self, data: &Bdd, enabled: &Bdd, action: ActionId) -> Option<Bdd> {
+        let plan = self.effects_of(action, 0);
+        let simple = plan.copy.is_none()
+            && !self.has_cascade(TriggerSource::Action(action))
+            && self.recording.borrow().is_none();
+        if !simple {
+            let start = data.and(enabled);
+            return (!start.is_false()).then(|| self.post(&start, action, 0));
+        }
+        let params = self.dom.param_vars(action, 0);
+        let image = if plan.none {
+            Bdd::binary_op_with_exists(data, enabled, op_function::and, &params)
+        } else {
+            let forgotten = Bdd::binary_op_with_exists(data, enabled, op_function::and, &plan.bits);
+            if forgotten.is_false() {
+                return None;
+            }
+            Bdd::binary_op_with_exists(&forgotten, &plan.assign, op_function::and, &params)
+        };
+        if plan.none && image.is_false() {
+            return None;
+        }
+        self.note_ran(action, data);
+        for event in &self.model().action(action).emits {
+            self.note_emitted(event.node, &image);
+        }
+        Some(image)
+    }
+
     /// [`Self::post`], computed step by step; the parameters are kept unless `quantify`.
     fn post_direct(&self, set: &Bdd, action: ActionId, depth: usize, quantify: bool) -> Bdd {
         if set.is_false() {
@@ -804,7 +837,7 @@ impl<'m> Semantics<'m> {
 mod tests {
     use super::*;
     use crate::lint::{self, Input};
-    use crate::model::Value;
+    use crate::model::{CmpOp, Value};
 
     /// Triggers on actions and on an event, a forbid and an invariant that reject triggered
     /// actions, a parameter, and a trigger cycle that is cut short.
@@ -887,6 +920,70 @@ process p {
         sets.push(sem.allowed.clone());
         sets.push(dom.vars.mk_true());
         sets
+    }
+
+    #[test]
+    fn images_within_enabled_data_are_images_of_the_meeting() {
+        let text = "policy meeting
+entity c {
+  n: int 0..3
+  m: int 0..3
+  f: bool
+}
+event told
+action noop(k: int 0..3)
+action put(k: int 0..3) { set c.n = k }
+action raise { set c.f = true
+  emit told }
+action swap { set c.n = c.m
+  set c.m = c.n }
+";
+        let report = lint::check(vec![Input {
+            name: "meeting.omni".into(),
+            contents: text.as_bytes().to_vec(),
+        }]);
+        let model = report.policies[0].model.as_ref().expect("the policy reads");
+        let sem = Semantics::new(model).unwrap();
+        let dom = &sem.dom;
+        let field = |i: u32| dom.field(FieldId(i)).clone();
+        let (n, m, f) = (field(0), field(1), field(2));
+        let mut sets = vec![dom.vars.mk_true(), dom.vars.mk_false(), sem.allowed.clone()];
+        for v in 0..4 {
+            sets.push(dom.eq_const(&n, v).and(&dom.eq_const(&f, v % 2)));
+            sets.push(dom.cmp_const(&m, CmpOp::Lt, v).or(&dom.eq_const(&n, 3 - v)));
+        }
+        for a in 0..model.actions.len() {
+            let action = ActionId(a as u32);
+            let mut enabled = vec![
+                dom.vars.mk_true(),
+                sem.completes(action, Performer::System, 0),
+            ];
+            if let Some(k) =
+                (!model.action(action).params.is_empty()).then(|| dom.param(action, 0, 0))
+            {
+                enabled.push(dom.cmp_const(&k, CmpOp::Lt, 2).and(&dom.eq_const(&f, 1)));
+            }
+            for set in &sets {
+                for within in &enabled {
+                    sem.take_log();
+                    let start = set.and(within);
+                    let expected = (!start.is_false()).then(|| sem.post(&start, action, 0));
+                    let expected_log = sem.take_log();
+                    let image = sem.post_within(set, within, action);
+                    let log = sem.take_log();
+                    let name = &model.action(action).name;
+                    assert_eq!(image.is_some(), expected.is_some(), "{name}");
+                    if let (Some(image), Some(expected)) = (image, expected) {
+                        assert!(image.iff(&expected).is_true(), "{name}");
+                    }
+                    assert_eq!(
+                        (log.ran, log.emitted),
+                        (expected_log.ran, expected_log.emitted),
+                        "{name}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
