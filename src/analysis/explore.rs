@@ -142,6 +142,29 @@ impl Memo {
 
     /// This memo's explorations (shared, not copied), to be merged elsewhere.
     pub fn snapshot(&self) -> Explored {
+        Explored {
+            runs: self.runs_in_order(),
+            enabled: Vec::new(),
+            enabled_data: Vec::new(),
+            order: Vec::new(),
+            cut_short: self.cut_short.get(),
+        }
+    }
+
+    /// All this memo knows that holds on any thread: its explorations, and what it knows of
+    /// each transition and process, which a merged memo would otherwise compute again.
+    pub fn into_explored(self) -> Explored {
+        Explored {
+            runs: self.runs_in_order(),
+            enabled: self.enabled.into_inner().into_iter().collect(),
+            enabled_data: self.enabled_data.into_inner().into_iter().collect(),
+            order: self.order.into_inner().into_iter().collect(),
+            cut_short: self.cut_short.get(),
+        }
+    }
+
+    /// The explorations, in the order they were started.
+    fn runs_in_order(&self) -> Vec<(RunKey, Arc<Exploration>)> {
         let mut runs: Vec<(RunKey, Arc<Exploration>)> = self
             .runs
             .borrow()
@@ -149,19 +172,7 @@ impl Memo {
             .map(|(key, exploration)| (key.clone(), Arc::clone(exploration)))
             .collect();
         runs.sort_by_key(|(_, exploration)| exploration.serial);
-        fn copy<K: Clone, V: Clone>(map: &RefCell<HashMap<K, V>>) -> Vec<(K, V)> {
-            map.borrow()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        }
-        Explored {
-            runs,
-            enabled: copy(&self.enabled),
-            enabled_data: copy(&self.enabled_data),
-            order: copy(&self.order),
-            cut_short: self.cut_short.get(),
-        }
+        runs
     }
 
     /// One memo of the explorations of `parts`, made in that order by separate memos: where

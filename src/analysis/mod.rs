@@ -25,10 +25,12 @@ type PerTransition<T> =
 
 /// What the exploration found about one process, over every context it runs in (started on
 /// its own, or called).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ProcessFacts {
-    /// The data that reach each state (empty BDD: unreachable); shared with forks.
-    pub reach: Arc<Vec<Bdd>>,
+    /// The data that reach each state (empty BDD: unreachable), united from several
+    /// explorations; `None` when they are those of its only context, read there rather
+    /// than copied (see [`Analysis::reach`]).
+    united: Option<Vec<Bdd>>,
     /// The explorations of this process on its own (its own start, and each call context).
     pub contexts: Vec<Arc<Exploration>>,
     /// The transitions that fire from some reached data, by (state, index in the state),
@@ -41,7 +43,7 @@ pub struct ProcessFacts {
 /// An analysis, copied to be rebuilt on another thread: see [`Analysis::fork`].
 pub struct Fork {
     explored: explore::Explored,
-    reach: Vec<Arc<Vec<Bdd>>>,
+    facts: Arc<Vec<ProcessFacts>>,
     available: BTreeSet<EventId>,
     ran: BTreeSet<ActionId>,
     emitted: BTreeSet<EventId>,
@@ -54,20 +56,19 @@ impl Fork {
     /// The analysis this fork was copied from, of `model`, with empty caches.
     pub fn analysis(self, model: &Model) -> Result<Analysis<'_>, domain::TooLarge> {
         let sem = Semantics::new(model)?.with_relations(self.relations);
+        let sem_nothing = sem.dom.vars.mk_false();
         let memo = Memo::merged(vec![self.explored]);
-        let explorations = memo.explorations();
-        let contexts = contexts(model, &explorations);
-        let facts = facts(&explorations, contexts, self.reach);
         Ok(Analysis {
             sem,
             available: self.available,
             ran: self.ran,
             emitted: self.emitted,
             cut_short: self.cut_short,
-            facts,
+            facts: self.facts,
             memo,
             caches: Caches::default(),
             is_root: self.is_root,
+            nothing: sem_nothing,
         })
     }
 }
@@ -88,7 +89,7 @@ fn contexts(model: &Model, explorations: &[Arc<Exploration>]) -> Vec<Vec<Arc<Exp
 fn facts(
     explorations: &[Arc<Exploration>],
     contexts: Vec<Vec<Arc<Exploration>>>,
-    reach: Vec<Arc<Vec<Bdd>>>,
+    reach: Vec<Option<Vec<Bdd>>>,
 ) -> Vec<ProcessFacts> {
     let mut fired: Vec<Option<BTreeSet<(StateId, usize, Firing)>>> =
         vec![Some(BTreeSet::new()); contexts.len()];
@@ -110,8 +111,8 @@ fn facts(
         .into_iter()
         .zip(contexts)
         .zip(fired)
-        .map(|((reach, contexts), fired)| ProcessFacts {
-            reach,
+        .map(|((united, contexts), fired)| ProcessFacts {
+            united,
             contexts,
             fired,
         })
@@ -130,11 +131,13 @@ pub struct Analysis<'m> {
     pub emitted: BTreeSet<EventId>,
     /// Some budget was hit: the verdicts below are incomplete.
     pub cut_short: bool,
-    /// Per process, by `ProcessId`.
-    pub facts: Vec<ProcessFacts>,
+    /// Per process, by `ProcessId`; shared with forks.
+    pub facts: Arc<Vec<ProcessFacts>>,
     memo: Memo,
     caches: Caches,
     is_root: Vec<bool>,
+    /// The empty set, for states nothing reaches.
+    nothing: Bdd,
 }
 
 /// What an analysis remembers between the checks' questions; a fork starts with none.
@@ -180,8 +183,8 @@ impl<'m> Analysis<'m> {
         let (memo, explorations) = memo;
         let contexts = contexts(model, &explorations);
         let reach = reach_of_every_state(&sem, &explorations, &contexts, &available, &roots)?;
-        let reach = reach.into_iter().map(Arc::new).collect();
-        let facts = facts(&explorations, contexts, reach);
+        let facts = Arc::new(facts(&explorations, contexts, reach));
+        let nothing = sem.dom.vars.mk_false();
         Ok(Analysis {
             sem,
             available,
@@ -192,6 +195,7 @@ impl<'m> Analysis<'m> {
             memo,
             caches: Caches::default(),
             is_root,
+            nothing,
         })
     }
 
@@ -207,12 +211,12 @@ impl<'m> Analysis<'m> {
     }
 
     /// What it takes to rebuild this analysis on another thread (see [`Fork::analysis`]),
-    /// so that checks can run on two cores: its explorations and reached data, shared; its
-    /// caches, which later questions fill, are left behind.
+    /// so that checks can run on two cores: its explorations and what it found of each process,
+    /// shared; its caches, which later questions fill, are left behind.
     pub fn fork(&self) -> Fork {
         Fork {
             explored: self.memo.snapshot(),
-            reach: self.facts.iter().map(|f| Arc::clone(&f.reach)).collect(),
+            facts: Arc::clone(&self.facts),
             available: self.available.clone(),
             ran: self.ran.clone(),
             emitted: self.emitted.clone(),
@@ -230,7 +234,15 @@ impl<'m> Analysis<'m> {
 
     /// The data that reach `state` of `process`.
     pub fn reach(&self, process: ProcessId, state: StateId) -> &Bdd {
-        &self.facts[process.index()].reach[state.index()]
+        let facts = &self.facts[process.index()];
+        match &facts.united {
+            Some(united) => &united[state.index()],
+            None => facts
+                .contexts
+                .first()
+                .and_then(|only| only.reached.get(&[state][..]))
+                .unwrap_or(&self.nothing),
+        }
     }
 
     /// Whether some exploration was cut short: during the analysis, or while a check asked
@@ -855,7 +867,8 @@ impl<'m> Analysis<'m> {
 }
 
 /// Per process, the data that reach each of its states: the union of what reaches it in
-/// every context its process runs in.
+/// every context its process runs in; `None` for a process explored in one context at most
+/// (and never beside others), whose data are read off that context.
 ///
 /// A process called from many places (a sub-process) has one exploration per distinct
 /// caller data, often hundreds, and uniting them state by state costs a BDD operation per
@@ -869,7 +882,7 @@ fn reach_of_every_state(
     contexts: &[Vec<Arc<Exploration>>],
     available: &BTreeSet<EventId>,
     roots: &[ProcessId],
-) -> Result<Vec<Vec<Bdd>>, domain::TooLarge> {
+) -> Result<Vec<Option<Vec<Bdd>>>, domain::TooLarge> {
     let model = sem.model();
     // What reaches each state from explorations of several processes together (`all`);
     // in the explorations' stable order.
@@ -928,6 +941,10 @@ fn reach_of_every_state(
         .collect();
     Ok(crate::parallel::map(&per_process, |(process, rerun)| {
         let states = model.process(*process).states.len();
+        let beside_others = together[process.index()].iter().any(|s| !s.is_empty());
+        if rerun.is_none() && contexts[process.index()].len() <= 1 && !beside_others {
+            return None; // read off its only context, if any
+        }
         // One exploration per context, or the re-run from all their starts together.
         let single: Vec<&Exploration> = match rerun {
             Some(run) => vec![&**run],
@@ -943,7 +960,8 @@ fn reach_of_every_state(
                     .collect();
                 domain::union_all(&arriving).unwrap_or_else(|| empty.clone())
             })
-            .collect()
+            .collect::<Vec<Bdd>>()
+            .into()
     }))
 }
 
@@ -976,7 +994,7 @@ fn explore_roots(
     let explored = crate::parallel::map(&parts, |part| {
         let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
         let (memo, log) = explore_part(&part_sem, part, available);
-        Ok((memo.snapshot(), log))
+        Ok((memo.into_explored(), log))
     });
     let mut log = semantics::Log::default();
     let mut memos = Vec::with_capacity(explored.len());
@@ -1299,7 +1317,7 @@ mod tests {
         let model = model_of(with_all());
         let analysis = Analysis::new(&model).unwrap();
         let mut unread = Analysis::new(&model).unwrap();
-        for facts in &mut unread.facts {
+        for facts in Arc::make_mut(&mut unread.facts) {
             facts.fired = None;
         }
         let b = model
