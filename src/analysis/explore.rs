@@ -750,16 +750,22 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// made, so the preimage is computed once per (callees, outcome, target), from every
     /// allowed input, and only then narrowed to `at`: one backward pass serves every call site.
     fn sub_pre(&self, callees: &[ProcessId], at: Option<&Bdd>, failure: bool, target: &Bdd) -> Bdd {
-        let dom = &self.sem.dom;
         let Some(at) = at else {
-            return dom.vars.mk_false();
+            return self.sem.dom.vars.mk_false();
         };
         if at.is_false() {
             return at.clone();
         }
+        self.sub_pre_anywhere(callees, failure, target).and(at)
+    }
+
+    /// The data, wherever the call is made, from which the sub-processes end (in success, or
+    /// in failure) with data in `target` (memoised).
+    fn sub_pre_anywhere(&self, callees: &[ProcessId], failure: bool, target: &Bdd) -> Rc<Bdd> {
+        let dom = &self.sem.dom;
         let key = (callees.to_vec(), failure, target.clone());
         let known = self.memo.sub_pre.borrow().get(&key).cloned();
-        let summary = known.unwrap_or_else(|| {
+        known.unwrap_or_else(|| {
             let input = self.requires(callees);
             let sub = self.explore(callees, &input);
             let goal = |tuple: &Tuple| {
@@ -788,8 +794,20 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 .borrow_mut()
                 .insert(key, Rc::clone(&summary));
             summary
-        });
-        summary.and(at)
+        })
+    }
+
+    /// The data, wherever the call is made, from which the sub-processes end in success, or,
+    /// when `or_failure`, in failure: [`Self::sub_can_end`] before it is narrowed to the
+    /// caller's data.
+    pub fn sub_can_end_anywhere(&self, callees: &[ProcessId], or_failure: bool) -> Bdd {
+        let all = self.sem.dom.vars.mk_true();
+        let success = self.sub_pre_anywhere(callees, false, &all);
+        if or_failure {
+            success.or(&self.sub_pre_anywhere(callees, true, &all))
+        } else {
+            (*success).clone()
+        }
     }
 
     /// Every transition of every component not yet in a final state: (component, index of

@@ -378,14 +378,13 @@ impl<'m> Analysis<'m> {
         })
     }
 
-    /// The data for which some transition of `state` can fire, within the reached data for
-    /// `call` and `all` and unbounded for the other steps: [`Self::movable`] is these data
-    /// met with the reached data. Cheaper to build than `movable`, and enough to ask
-    /// whether all reached data can move on.
+    /// The data for which some transition of `state` can fire, wherever they come from:
+    /// [`Self::movable`] is these data met with the reached data. Cheaper to build than
+    /// `movable`, and enough to ask whether all reached data can move on.
     pub fn exits(&self, explorer: &Explorer<'_, 'm>, process: ProcessId, state: StateId) -> Bdd {
         let transitions = &self.model().process(process).state(state).transitions;
         let mut exits = self.sem.dom.vars.mk_false();
-        for (index, t) in transitions.iter().enumerate() {
+        for t in transitions {
             match &t.node {
                 Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
                     if let Some(enabled) = explorer.enabled(&t.node) {
@@ -394,8 +393,9 @@ impl<'m> Analysis<'m> {
                 }
                 Transition::After { .. } => return self.sem.dom.vars.mk_true(),
                 Transition::Handoff { .. } => {}
-                Transition::Call { .. } | Transition::All { .. } => {
-                    exits = exits.or(&self.fires(explorer, process, state, index));
+                Transition::Call { otherwise, .. } | Transition::All { otherwise, .. } => {
+                    let callees = t.node.callees();
+                    exits = exits.or(&explorer.sub_can_end_anywhere(&callees, otherwise.is_some()));
                 }
             }
         }
