@@ -56,7 +56,7 @@ impl Fork {
     /// The analysis this fork was copied from, of `model`, with empty caches.
     pub fn analysis(self, model: &Model) -> Result<Analysis<'_>, domain::TooLarge> {
         let sem = Semantics::new(model)?.with_relations(self.relations);
-        let sem_nothing = sem.dom.vars.mk_false();
+        let nothing = sem.dom.vars.mk_false();
         let memo = Memo::merged(vec![self.explored]);
         Ok(Analysis {
             sem,
@@ -68,7 +68,7 @@ impl Fork {
             memo,
             caches: Caches::default(),
             is_root: self.is_root,
-            nothing: sem_nothing,
+            nothing,
         })
     }
 }
@@ -331,22 +331,22 @@ impl<'m> Analysis<'m> {
         }
         let t = &self.model().process(process).state(state).transitions[index].node;
         if let Some(fired) = &self.facts[process.index()].fired {
+            // A call without `else` moves on only when its callees succeed.
             let has = |how| fired.contains(&(state, index, how));
-            return has(Firing::Moved)
-                || matches!(
-                    t,
-                    Transition::Call {
-                        otherwise: Some(_),
-                        ..
-                    } | Transition::All {
-                        otherwise: Some(_),
-                        ..
-                    }
-                ) && has(Firing::CalleesFailed);
+            let has_else = matches!(
+                t,
+                Transition::Call {
+                    otherwise: Some(_),
+                    ..
+                } | Transition::All {
+                    otherwise: Some(_),
+                    ..
+                }
+            );
+            return has(Firing::Moved) || has_else && has(Firing::CalleesFailed);
         }
         cached(&self.caches.can_fire, key, || {
             let reach = self.reach(process, state);
-            let t = &self.model().process(process).state(state).transitions[index].node;
             match t {
                 Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
                     explorer
