@@ -255,7 +255,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_and => "`and`",
         Rule::kw_or => "`or`",
         Rule::kw_not => "`not`",
-        Rule::kw_in | Rule::membership => "`in`",
+        Rule::kw_in | Rule::listed => "`in`",
         Rule::kw_true => "`true`",
         Rule::kw_false => "`false`",
         Rule::arrow => "`->`",
@@ -268,13 +268,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::dotdot => "`..`",
         Rule::pipe => "`|`",
         Rule::assign => "`=`",
-        Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
-        Rule::cond
-        | Rule::cond_only
-        | Rule::conj
-        | Rule::negation
-        | Rule::comparison
-        | Rule::bool_term => "a condition",
+        Rule::cmp_op | Rule::compared => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+        Rule::cond | Rule::cond_only | Rule::conj | Rule::negation | Rule::predicate => {
+            "a condition"
+        }
         Rule::term | Rule::term_only => {
             "a value (`entity.field`, a parameter, a variant or a literal)"
         }

@@ -698,37 +698,29 @@ impl Lower {
                 }
             }
             Rule::paren => self.lower_cond(Self::child(&pair, Rule::cond)?),
-            Rule::comparison => {
-                let mut terms = Vec::new();
-                let mut op = None;
-                for p in pair.into_inner() {
-                    match p.as_rule() {
-                        Rule::term => terms.push(self.lower_term(p)?),
-                        Rule::cmp_op => op = Some(Node::new(cmp_op(p.as_str())?, self.span(&p))),
-                        _ => {}
+            Rule::predicate => {
+                let mut inner = pair.into_inner();
+                let term = self.lower_term(inner.next()?)?;
+                let Some(rest) = inner.next() else {
+                    return Some(Node::new(Cond::Truth(term), span));
+                };
+                match rest.as_rule() {
+                    Rule::compared => {
+                        let mut rest = rest.into_inner();
+                        let op = rest.next()?;
+                        let op = Node::new(cmp_op(op.as_str())?, self.span(&op));
+                        let rhs = self.lower_term(rest.next()?)?;
+                        Some(Node::new(Cond::Compare { lhs: term, op, rhs }, span))
                     }
+                    Rule::listed => {
+                        let mut values = Vec::new();
+                        for p in rest.into_inner().filter(|p| p.as_rule() == Rule::term) {
+                            values.push(self.lower_term(p)?);
+                        }
+                        Some(Node::new(Cond::In { term, values }, span))
+                    }
+                    _ => None,
                 }
-                let [lhs, rhs] = <[Node<Term>; 2]>::try_from(terms).ok()?;
-                Some(Node::new(Cond::Compare { lhs, op: op?, rhs }, span))
-            }
-            Rule::membership => {
-                let mut terms = Vec::new();
-                for p in pair.into_inner().filter(|p| p.as_rule() == Rule::term) {
-                    terms.push(self.lower_term(p)?);
-                }
-                let mut terms = terms.into_iter();
-                let term = terms.next()?;
-                Some(Node::new(
-                    Cond::In {
-                        term,
-                        values: terms.collect(),
-                    },
-                    span,
-                ))
-            }
-            Rule::bool_term => {
-                let term = self.lower_term(Self::child(&pair, Rule::term)?)?;
-                Some(Node::new(Cond::Truth(term), span))
             }
             _ => None,
         }
