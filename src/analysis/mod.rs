@@ -918,19 +918,10 @@ fn reach_of_every_state(
         if roots.len() < MIN_ROOTS_TO_SPLIT {
             rerun(sem, &called_often).into_iter().collect()
         } else {
-            let parts: Vec<&[ProcessId]> = called_often
-                .chunks(called_often.len().div_ceil(ROOT_PARTS).max(1))
-                .collect();
-            let relations = sem.relations();
-            let done = crate::parallel::map(&parts, |part| {
-                let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
-                Ok(rerun(&part_sem, part))
-            });
-            let mut all = std::collections::HashMap::new();
-            for part in done {
-                all.extend(part?);
-            }
-            all
+            in_parts(sem, &called_often, rerun)?
+                .into_iter()
+                .flatten()
+                .collect()
         };
     let empty = sem.dom.vars.mk_false();
     let per_process: Vec<(ProcessId, Option<Arc<Exploration>>)> = (0..model.processes.len())
@@ -986,26 +977,39 @@ fn explore_roots(
     if roots.len() < MIN_ROOTS_TO_SPLIT {
         return Ok(explore_part(sem, roots, available));
     }
-    let model = sem.model();
-    let parts: Vec<&[ProcessId]> = roots
-        .chunks(roots.len().div_ceil(ROOT_PARTS).max(1))
-        .collect();
-    let relations = sem.relations();
-    let explored = crate::parallel::map(&parts, |part| {
-        let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
-        let (memo, log) = explore_part(&part_sem, part, available);
-        Ok((memo.into_explored(), log))
-    });
+    let explored = in_parts(sem, roots, |part_sem, part| {
+        let (memo, log) = explore_part(part_sem, part, available);
+        (memo.into_explored(), log)
+    })?;
     let mut log = semantics::Log::default();
     let mut memos = Vec::with_capacity(explored.len());
-    for part in explored {
-        let (memo, part_log) = part?;
+    for (memo, part_log) in explored {
         log.ran.extend(part_log.ran);
         log.emitted.extend(part_log.emitted);
         log.cut_short |= part_log.cut_short;
         memos.push(memo);
     }
     Ok((Memo::merged(memos), log))
+}
+
+/// `work` on each of [`ROOT_PARTS`] parts of `processes`, in parallel, each with a
+/// `Semantics` of its own that shares `sem`'s relations; the results in part order.
+fn in_parts<R: Send>(
+    sem: &Semantics<'_>,
+    processes: &[ProcessId],
+    work: impl Fn(&Semantics<'_>, &[ProcessId]) -> R + Sync,
+) -> Result<Vec<R>, domain::TooLarge> {
+    let model = sem.model();
+    let parts: Vec<&[ProcessId]> = processes
+        .chunks(processes.len().div_ceil(ROOT_PARTS).max(1))
+        .collect();
+    let relations = sem.relations();
+    crate::parallel::map(&parts, |part| {
+        let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
+        Ok(work(&part_sem, part))
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Explores `roots` one after the other with one memo, and what they ran (`sem`'s log).
