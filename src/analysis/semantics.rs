@@ -646,6 +646,8 @@ impl<'m> Semantics<'m> {
         if plan.none && image.is_false() {
             return None;
         }
+        // Outside a relation being recorded (which `simple` excludes) the log keeps only
+        // which actions ran and which events were emitted, not from which data.
         self.note_ran(action, data);
         for event in &self.model().action(action).emits {
             self.note_emitted(event.node, &image);
