@@ -367,6 +367,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 next[component] = target;
                 next
             };
+            let fired_as = |how| (component, tuple[component], index, how);
             match &t.node {
                 Transition::On { action, target, .. } | Transition::Do { action, target, .. } => {
                     let Some(enabled) = self.enabled_with_params(&t.node) else {
@@ -374,7 +375,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     };
                     let image = match sem.post_within(data, &enabled, action.node) {
                         Some(image) => {
-                            fired.insert((component, tuple[component], index, Firing::Moved));
+                            fired.insert(fired_as(Firing::Moved));
                             image
                         }
                         None => sem.dom.vars.mk_false(),
@@ -387,14 +388,14 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     };
                     let start = data.and(&enabled);
                     if !start.is_false() {
-                        fired.insert((component, tuple[component], index, Firing::Moved));
+                        fired.insert(fired_as(Firing::Moved));
                     }
                     let image = sem.event_post(&start, event.node, 0);
                     out.push((mv(false), with(target.node), image));
                 }
                 Transition::After { target, .. } => {
                     if !data.is_false() {
-                        fired.insert((component, tuple[component], index, Firing::Moved));
+                        fired.insert(fired_as(Firing::Moved));
                     }
                     out.push((mv(false), with(target.node), data.clone()))
                 }
@@ -410,12 +411,11 @@ impl<'s, 'm> Explorer<'s, 'm> {
                         continue;
                     }
                     let sub = self.explore(&callees, &input);
-                    let key = |how| (component, tuple[component], index, how);
                     if !sub.success.is_false() {
-                        fired.insert(key(Firing::Moved));
+                        fired.insert(fired_as(Firing::Moved));
                     }
                     if !sub.failure.is_false() {
-                        fired.insert(key(Firing::CalleesFailed));
+                        fired.insert(fired_as(Firing::CalleesFailed));
                     }
                     out.push((mv(false), with(target.node), sub.success.clone()));
                     if let Some(otherwise) = otherwise {
@@ -725,13 +725,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// The caller's data (within `at`) from which the sub-processes end in success, or, when
     /// `or_failure`, in failure.
     pub fn sub_can_end(&self, callees: &[ProcessId], at: &Bdd, or_failure: bool) -> Bdd {
-        let all = self.sem.dom.vars.mk_true();
-        let success = self.sub_pre(callees, Some(at), false, &all);
-        if or_failure {
-            success.or(&self.sub_pre(callees, Some(at), true, &all))
-        } else {
-            success
+        if at.is_false() {
+            return at.clone();
         }
+        self.sub_can_end_anywhere(callees, or_failure).and(at)
     }
 
     /// Whether the sub-processes can end in failure from some of the data `at`.

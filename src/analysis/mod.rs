@@ -914,22 +914,17 @@ fn reach_of_every_state(
             })
             .collect()
     };
-    let mut rerun_by_process: std::collections::HashMap<ProcessId, Arc<Exploration>> =
-        if roots.len() < MIN_ROOTS_TO_SPLIT {
-            rerun(sem, &called_often).into_iter().collect()
-        } else {
-            in_parts(sem, &called_often, rerun)?
-                .into_iter()
-                .flatten()
-                .collect()
-        };
-    let empty = sem.dom.vars.mk_false();
-    let per_process: Vec<(ProcessId, Option<Arc<Exploration>>)> = (0..model.processes.len())
-        .map(|p| {
-            let id = ProcessId(p as u32);
-            (id, rerun_by_process.remove(&id))
-        })
+    let split = roots.len() >= MIN_ROOTS_TO_SPLIT;
+    let mut per_process: Vec<(ProcessId, Option<Arc<Exploration>>)> = (0..model.processes.len())
+        .map(|p| (ProcessId(p as u32), None))
         .collect();
+    for (process, run) in in_parts(sem, &called_often, split, rerun)?
+        .into_iter()
+        .flatten()
+    {
+        per_process[process.index()].1 = Some(run);
+    }
+    let empty = sem.dom.vars.mk_false();
     Ok(crate::parallel::map(&per_process, |(process, rerun)| {
         let states = model.process(*process).states.len();
         let beside_others = together[process.index()].iter().any(|s| !s.is_empty());
@@ -977,7 +972,7 @@ fn explore_roots(
     if roots.len() < MIN_ROOTS_TO_SPLIT {
         return Ok(explore_part(sem, roots, available));
     }
-    let explored = in_parts(sem, roots, |part_sem, part| {
+    let explored = in_parts(sem, roots, true, |part_sem, part| {
         let (memo, log) = explore_part(part_sem, part, available);
         (memo.into_explored(), log)
     })?;
@@ -992,13 +987,18 @@ fn explore_roots(
     Ok((Memo::merged(memos), log))
 }
 
-/// `work` on each of [`ROOT_PARTS`] parts of `processes`, in parallel, each with a
-/// `Semantics` of its own that shares `sem`'s relations; the results in part order.
+/// With `split`, `work` on each of [`ROOT_PARTS`] parts of `processes`, in parallel, each
+/// with a `Semantics` of its own that shares `sem`'s relations; the results in part order.
+/// Without, `work` on all of them at once, on this thread, with `sem`.
 fn in_parts<R: Send>(
     sem: &Semantics<'_>,
     processes: &[ProcessId],
+    split: bool,
     work: impl Fn(&Semantics<'_>, &[ProcessId]) -> R + Sync,
 ) -> Result<Vec<R>, domain::TooLarge> {
+    if !split {
+        return Ok(vec![work(sem, processes)]);
+    }
     let model = sem.model();
     let parts: Vec<&[ProcessId]> = processes
         .chunks(processes.len().div_ceil(ROOT_PARTS).max(1))
