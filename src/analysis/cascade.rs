@@ -4,9 +4,9 @@
 //! action ends up running (R307) is `Semantics::pre_or_running`.
 
 use super::semantics::{Performer, Semantics};
-use crate::model::{ActionId, EventId, Model, RuleId, RuleKind, TriggerSource};
+use crate::model::{ActionId, EventId, FieldId, Model, RuleId, RuleKind, TriggerSource};
 use biodivine_lib_bdd::Bdd;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 /// Where a trigger is evaluated: the rule, and the data (with the parameters of the action
 /// that sets it off, at `depth`) in which its `when` holds at that moment.
@@ -97,6 +97,31 @@ pub fn trigger_chain(model: &Model, from: TriggerSource, goal: ActionId) -> Opti
         }
     }
     None
+}
+
+/// The fields `source` or anything its cascade runs may assign, in order: every other
+/// field keeps its value through the cascade, whatever the data.
+pub fn assignable_fields(model: &Model, source: TriggerSource) -> Vec<FieldId> {
+    let mut seen = HashSet::from([source]);
+    let mut queue = VecDeque::from([source]);
+    let mut fields = BTreeSet::new();
+    while let Some(node) = queue.pop_front() {
+        if let TriggerSource::Action(action) = node {
+            fields.extend(
+                model
+                    .action(action)
+                    .effects
+                    .iter()
+                    .map(|e| e.node.field.node),
+            );
+        }
+        for (_, next) in trigger_successors(model, node) {
+            if seen.insert(next) {
+                queue.push_back(next);
+            }
+        }
+    }
+    fields.into_iter().collect()
 }
 
 /// What an action completing or an event arriving sets off directly: the actions its

@@ -100,8 +100,6 @@ pub struct Domain<'m> {
     /// which holds the data an action starts from in its relation (see
     /// `Semantics::relation`). Nothing else reads or writes origin bits.
     origins: Vec<Vec<BddVariable>>,
-    /// Every field bit equal to its origin.
-    identity: Bdd,
     int_base: i64,
     opaque_tables: HashMap<OpaqueKey, (Vec<String>, u64)>,
     /// `slot OP constant`, by (the slot's bits, OP, the constant): the same comparisons
@@ -226,7 +224,6 @@ impl<'m> Domain<'m> {
         let mut domain = Domain {
             model,
             valid: vars.mk_true(),
-            identity: vars.mk_true(),
             vars,
             fields,
             origins,
@@ -241,9 +238,6 @@ impl<'m> Domain<'m> {
             valid = valid.and(&domain.in_domain(slot));
         }
         domain.valid = valid;
-        domain.identity = (0..domain.fields.len()).fold(domain.vars.mk_true(), |acc, f| {
-            acc.and(&domain.unchanged(FieldId(f as u32)))
-        });
         Ok(domain)
     }
 
@@ -263,9 +257,11 @@ impl<'m> Domain<'m> {
             })
     }
 
-    /// The relation "nothing changed": every field equal to its origin.
-    pub fn identity(&self) -> &Bdd {
-        &self.identity
+    /// The relation "nothing changed" over `fields`: each equal to its origin.
+    pub fn identity_of(&self, fields: &[FieldId]) -> Bdd {
+        fields
+            .iter()
+            .fold(self.vars.mk_true(), |acc, f| acc.and(&self.unchanged(*f)))
     }
 
     /// Every bit of `fields`, as a mask over variable indices (for [`Self::to_origin`]).

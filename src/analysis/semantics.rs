@@ -17,8 +17,8 @@
 //!
 //! With triggers, one image runs dozens of BDD operations (every trigger, every action it
 //! runs, every trigger on that, ...), and exploration takes millions of images. So an action
-//! (or event) with a cascade is first run once on the identity relation, "every field equal
-//! to its origin", which yields its [`Relation`]: the data after it as a function of the
+//! (or event) with a cascade is first run once on the identity relation, "every field its
+//! cascade may assign equal to its origin", which yields its [`Relation`]: the data after it as a function of the
 //! data before. Each image at depth 0 is then one relational product with it, and each
 //! preimage another; both are exact, as images distribute over unions.
 
@@ -332,23 +332,29 @@ impl<'m> Semantics<'m> {
         }
     }
 
-    /// Runs `source` once on the identity relation, recording what its cascade does.
+    /// Runs `source` once on the identity relation, recording what its cascade does. Only
+    /// the fields the cascade may assign get origins: the others read the same before and
+    /// after, from their own bits, and carrying their identity through every step of the
+    /// cascade would multiply the size of each intermediate BDD.
     fn build_relation(&self, source: TriggerSource) -> Relation {
-        *self.recording.borrow_mut() = Some(Records::none(&self.dom));
-        let identity = self.dom.identity();
+        let dom = &self.dom;
+        let assignable = super::cascade::assignable_fields(self.model(), source);
+        *self.recording.borrow_mut() = Some(Records::none(dom));
+        let identity = dom.identity_of(&assignable);
         let (relation, params) = match source {
             TriggerSource::Action(action) => (
-                self.post_direct(identity, action, 0, false),
-                self.dom.param_vars(action, 0),
+                self.post_direct(&identity, action, 0, false),
+                dom.param_vars(action, 0),
             ),
-            TriggerSource::Event(event) => (self.event_post_direct(identity, event, 0), Vec::new()),
+            TriggerSource::Event(event) => {
+                (self.event_post_direct(&identity, event, 0), Vec::new())
+            }
         };
         let recording = self.recording.borrow_mut().take();
-        let recorded = recording.unwrap_or_else(|| Records::none(&self.dom));
-        let dom = &self.dom;
-        let fields = (0..self.model().fields.len()).map(|f| FieldId(f as u32));
-        let (moved, kept): (Vec<FieldId>, Vec<FieldId>) =
-            fields.partition(|f| !relation.and_not(&dom.unchanged(*f)).is_false());
+        let recorded = recording.unwrap_or_else(|| Records::none(dom));
+        let (moved, kept): (Vec<FieldId>, Vec<FieldId>) = assignable
+            .iter()
+            .partition(|f| !relation.and_not(&dom.unchanged(**f)).is_false());
         let origins = |fields: &[FieldId]| -> Vec<BddVariable> {
             fields
                 .iter()
@@ -359,11 +365,20 @@ impl<'m> Semantics<'m> {
         // The relation says each kept field equals its origin: quantifying the origin away
         // leaves the relation reading the field in its place.
         let kept_origins = origins(&kept);
-        let kept_unchanged = kept
-            .iter()
-            .fold(dom.vars.mk_true(), |acc, f| acc.and(&dom.unchanged(*f)));
+        let kept_unchanged = dom.identity_of(&kept);
         let inputs: Vec<BddVariable> = origins(&moved).into_iter().chain(params).collect();
-        let before: Vec<BddVariable> = inputs.iter().chain(&kept_origins).copied().collect();
+        // What a record may read: the inputs, and the fields as they were before, through
+        // their origins or, for the fields nothing assigns, their own bits.
+        let unassigned = (0..self.model().fields.len())
+            .map(|f| FieldId(f as u32))
+            .filter(|f| !assignable.contains(f))
+            .flat_map(|f| dom.field(f).bits.iter().copied());
+        let before: Vec<BddVariable> = inputs
+            .iter()
+            .chain(&kept_origins)
+            .copied()
+            .chain(unassigned)
+            .collect();
         let others: Vec<BddVariable> = dom
             .vars
             .variables()
