@@ -684,42 +684,53 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     /// The data from which one move leads into `target` (over fields, parameters quantified).
     pub fn pre(&self, exploration: &Exploration, tuple: &Tuple, mv: Move, target: &Bdd) -> Bdd {
+        self.pre_and_how(exploration, tuple, mv, target).0
+    }
+
+    /// [`Self::pre`], and for `on` and `do`, the data and parameters from which the step
+    /// completes into `target`: a witness names the parameters and channel from them.
+    pub fn pre_and_how(
+        &self,
+        exploration: &Exploration,
+        tuple: &Tuple,
+        mv: Move,
+        target: &Bdd,
+    ) -> (Bdd, Option<Bdd>) {
         let sem = self.sem;
         let dom = &sem.dom;
-        match mv {
-            Move::Event(event) => sem.event_pre(target, event, 0),
+        let (component, transition, failure) = match mv {
+            Move::Event(event) => return (sem.event_pre(target, event, 0), None),
             Move::Transition {
                 component,
                 transition,
                 failure,
-            } => {
-                let model = sem.model();
-                let process = model.process(exploration.components[component]);
-                let t = &process.state(tuple[component]).transitions[transition].node;
-                match t {
-                    Transition::On { action, .. } | Transition::Do { action, .. } => {
-                        let enabled = self
-                            .enabled_with_params(t)
-                            .unwrap_or_else(|| dom.vars.mk_false());
-                        enabled
-                            .and(&sem.pre(target, action.node, 0))
-                            .exists(&dom.param_vars(action.node, 0))
-                    }
-                    Transition::Await { event, .. } => {
-                        let enabled = self.enabled(t).unwrap_or_else(|| dom.vars.mk_false());
-                        enabled.and(&sem.event_pre(target, event.node, 0))
-                    }
-                    Transition::After { .. } => target.clone(),
-                    Transition::Call { .. } | Transition::All { .. } => self.sub_pre(
-                        &t.callees(),
-                        exploration.reached.get(tuple),
-                        failure,
-                        target,
-                    ),
-                    Transition::Handoff { .. } => dom.vars.mk_false(),
-                }
+            } => (component, transition, failure),
+        };
+        let model = sem.model();
+        let process = model.process(exploration.components[component]);
+        let t = &process.state(tuple[component]).transitions[transition].node;
+        let pre = match t {
+            Transition::On { action, .. } | Transition::Do { action, .. } => {
+                let enabled = self
+                    .enabled_with_params(t)
+                    .unwrap_or_else(|| dom.vars.mk_false());
+                let how = enabled.and(&sem.pre(target, action.node, 0));
+                return (how.exists(&dom.param_vars(action.node, 0)), Some(how));
             }
-        }
+            Transition::Await { event, .. } => {
+                let enabled = self.enabled(t).unwrap_or_else(|| dom.vars.mk_false());
+                enabled.and(&sem.event_pre(target, event.node, 0))
+            }
+            Transition::After { .. } => target.clone(),
+            Transition::Call { .. } | Transition::All { .. } => self.sub_pre(
+                &t.callees(),
+                exploration.reached.get(tuple),
+                failure,
+                target,
+            ),
+            Transition::Handoff { .. } => dom.vars.mk_false(),
+        };
+        (pre, None)
     }
 
     /// The caller's data (within `at`) from which the sub-processes end in success, or, when

@@ -630,10 +630,8 @@ impl<'m> Analysis<'m> {
             let found = into(false)
                 .chain(into(true))
                 .find_map(|(from, data, mv, _)| {
-                    let pre = explorer.pre(exploration, from, *mv, &point).and(data);
-                    let (_, previous) = self.pick_point(&pre)?;
-                    let step =
-                        self.describe_move(explorer, exploration, from, *mv, &previous, &point);
+                    let (previous, step) =
+                        self.step_back(explorer, exploration, from, *mv, data, &point)?;
                     Some(((*from).clone(), previous, step))
                 });
             let (from, previous, step) = found?;
@@ -665,10 +663,9 @@ impl<'m> Analysis<'m> {
                     if target != current {
                         continue;
                     }
-                    let pre = explorer.pre(exploration, from, mv, &point).and(data);
-                    if let Some((_, previous)) = self.pick_point(&pre) {
-                        let step =
-                            self.describe_move(explorer, exploration, from, mv, &previous, &point);
+                    if let Some((previous, step)) =
+                        self.step_back(explorer, exploration, from, mv, data, &point)
+                    {
                         found = Some((from.clone(), previous, step));
                         break 'search;
                     }
@@ -727,7 +724,25 @@ impl<'m> Analysis<'m> {
         }
     }
 
-    /// A move in words, with the parameters and channel that take it from `before` to `after`.
+    /// A point of `data` in `from` from which `mv` leads to `point`, and the move in words.
+    fn step_back(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        exploration: &Exploration,
+        from: &Tuple,
+        mv: Move,
+        data: &Bdd,
+        point: &Bdd,
+    ) -> Option<(Bdd, Step)> {
+        let (pre, how) = explorer.pre_and_how(exploration, from, mv, point);
+        let (_, previous) = self.pick_point(&pre.and(data))?;
+        let step = self.describe_move(explorer, exploration, from, mv, &previous, how.as_ref());
+        Some((previous, step))
+    }
+
+    /// A move in words, with the parameters and channel that take it from `before`; for `on`
+    /// and `do`, `how` holds the data and parameters from which it completes where it
+    /// leads (see [`Explorer::pre_and_how`]).
     fn describe_move(
         &self,
         explorer: &Explorer<'_, 'm>,
@@ -735,7 +750,7 @@ impl<'m> Analysis<'m> {
         from: &Tuple,
         mv: Move,
         before: &Bdd,
-        after: &Bdd,
+        how: Option<&Bdd>,
     ) -> Step {
         let model = self.model();
         let sem = &self.sem;
@@ -764,12 +779,9 @@ impl<'m> Analysis<'m> {
         };
         let to = to.map(|s| target_name(*s)).unwrap_or_default();
         let (kind, text) = match &t.node {
-            Transition::On { action, when, .. } => {
+            Transition::On { action, .. } => {
                 let a = action.node;
-                let guard = when
-                    .as_ref()
-                    .map_or_else(|| sem.dom.vars.mk_true(), |w| sem.dom.cond(w, &[(a, 0)]));
-                let reaching = before.and(&guard).and(&sem.pre(after, a, 0));
+                let reaching = how.map_or_else(|| sem.dom.vars.mk_false(), |h| before.and(h));
                 let channel = explorer.channels(&t.node).into_iter().find(|c| {
                     domain::intersects(&reaching, &sem.completes(a, Performer::Channel(*c), 0))
                 });
@@ -785,15 +797,9 @@ impl<'m> Analysis<'m> {
                     format!("{}{via} -> {to}", self.call_text(a, &chosen)),
                 )
             }
-            Transition::Do { action, when, .. } => {
+            Transition::Do { action, .. } => {
                 let a = action.node;
-                let guard = when
-                    .as_ref()
-                    .map_or_else(|| sem.dom.vars.mk_true(), |w| sem.dom.cond(w, &[(a, 0)]));
-                let chosen = before
-                    .and(&guard)
-                    .and(&sem.completes(a, Performer::System, 0))
-                    .and(&sem.pre(after, a, 0));
+                let chosen = how.map_or_else(|| sem.dom.vars.mk_false(), |h| before.and(h));
                 (
                     StepKind::System,
                     format!("the system does {} -> {to}", self.call_text(a, &chosen)),
