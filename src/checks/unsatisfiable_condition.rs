@@ -50,6 +50,9 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     // The data a condition is asked against, once per action whose parameters it may read.
     let mut data_for: HashMap<Option<ActionId>, Bdd> = HashMap::new();
+    // The same guard is written on transition after transition, and with invariants the
+    // allowed data make each question costly: each is asked once.
+    let mut satisfiable: HashMap<(Option<ActionId>, Bdd), bool> = HashMap::new();
     let mut report = |cond: &Node<Cond>, frame: Option<ActionId>, what: &dyn Fn() -> String| {
         let frames: Vec<Frame> = frame.map(|a| (a, 0)).into_iter().collect();
         let data = data_for.entry(frame).or_insert_with(|| {
@@ -58,7 +61,11 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 |a| allowed.and(&sem.dom.params_valid(a, 0)),
             )
         });
-        if !crate::analysis::domain::intersects(data, &sem.dom.cond(cond, &frames)) {
+        let holds = sem.dom.cond(cond, &frames);
+        let can_hold = *satisfiable
+            .entry((frame, holds))
+            .or_insert_with_key(|(_, holds)| crate::analysis::domain::intersects(data, holds));
+        if !can_hold {
             let what = what();
             out.push(
                 Diagnostic::new(
