@@ -3,10 +3,11 @@
 //! triggers from one action to another (witnesses of R307, R308). The data from which an
 //! action ends up running (R307) is `Semantics::pre_or_running`.
 
+use super::hash::{HashMap, HashSet};
 use super::semantics::{Performer, Semantics};
 use crate::model::{ActionId, EventId, FieldId, Model, RuleId, RuleKind, TriggerSource};
 use biodivine_lib_bdd::Bdd;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 /// Where a trigger is evaluated: the rule, and the data (with the parameters of the action
 /// that sets it off, at `depth`) in which its `when` holds at that moment.
@@ -74,7 +75,7 @@ pub fn trigger_chain(model: &Model, from: TriggerSource, goal: ActionId) -> Opti
     if from == TriggerSource::Action(goal) {
         return Some(Vec::new());
     }
-    let mut previous: HashMap<TriggerSource, (TriggerSource, Option<RuleId>)> = HashMap::new();
+    let mut previous: HashMap<TriggerSource, (TriggerSource, Option<RuleId>)> = HashMap::default();
     let mut queue = VecDeque::from([from]);
     while let Some(node) = queue.pop_front() {
         for (rule, next) in trigger_successors(model, node) {
@@ -102,7 +103,7 @@ pub fn trigger_chain(model: &Model, from: TriggerSource, goal: ActionId) -> Opti
 /// The fields `source` or anything its cascade runs may assign, in order: every other
 /// field keeps its value through the cascade, whatever the data.
 pub fn assignable_fields(model: &Model, source: TriggerSource) -> Vec<FieldId> {
-    let mut seen = HashSet::from([source]);
+    let mut seen: HashSet<TriggerSource> = [source].into_iter().collect();
     let mut queue = VecDeque::from([source]);
     let mut fields = BTreeSet::new();
     while let Some(node) = queue.pop_front() {

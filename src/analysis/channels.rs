@@ -13,6 +13,7 @@
 //! Entering on an entry channel costs that channel's `replies within`.
 
 use super::explore::Explorer;
+use super::hash::HashMap;
 use super::semantics::Performer;
 use super::{Analysis, cached};
 use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
@@ -21,7 +22,7 @@ use crate::syntax::ast::FinalKind;
 use biodivine_lib_bdd::Bdd;
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::rc::Rc;
 
 /// A node of the channel view.
@@ -84,7 +85,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         ChannelView {
             analysis,
             explorer: analysis.explorer(),
-            fastest_callee: std::cell::RefCell::new(HashMap::new()),
+            fastest_callee: std::cell::RefCell::new(HashMap::default()),
         }
     }
 

@@ -15,10 +15,10 @@
 //! per trigger-cascade depth (an action at depth `d` uses the pool's row `d`), so the number
 //! of BDD variables does not grow with the number of actions.
 
+use super::hash::HashMap;
 use crate::model::{ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, Term, Ty, Value};
 use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// How deep trigger cascades are followed; deeper cascades are reported as cut short.
 pub const MAX_CASCADE: usize = 8;
@@ -690,7 +690,7 @@ fn fresh_name(i: usize) -> String {
 
 /// Each opaque type's string literals (sorted) and how many fresh values it needs.
 fn opaque_tables(model: &Model) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
-    let mut tables: HashMap<OpaqueKey, (Vec<String>, u64)> = HashMap::new();
+    let mut tables: HashMap<OpaqueKey, (Vec<String>, u64)> = HashMap::default();
     let key = |ty: Ty| match ty {
         Ty::Opaque(o) => Some(OpaqueKey::Named(o)),
         Ty::Text => Some(OpaqueKey::Text),
@@ -701,9 +701,9 @@ fn opaque_tables(model: &Model) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
             tables.entry(k).or_default().1 += 1;
         }
     }
-    let mut per_action: HashMap<OpaqueKey, u64> = HashMap::new();
+    let mut per_action: HashMap<OpaqueKey, u64> = HashMap::default();
     for action in &model.actions {
-        let mut counts: HashMap<OpaqueKey, u64> = HashMap::new();
+        let mut counts: HashMap<OpaqueKey, u64> = HashMap::default();
         for p in &action.params {
             if let Some(k) = key(p.ty.node) {
                 *counts.entry(k).or_default() += 1;
@@ -718,7 +718,7 @@ fn opaque_tables(model: &Model) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
         // Parameters of actions at every cascade depth can be live at once.
         tables.entry(k).or_default().1 += n * (MAX_CASCADE as u64 + 1);
     }
-    let mut literals: HashMap<OpaqueKey, Vec<String>> = HashMap::new();
+    let mut literals: HashMap<OpaqueKey, Vec<String>> = HashMap::default();
     visit_literals(model, &mut |ty, value| {
         if let (Some(k), Value::Str(s)) = (key(ty), value) {
             literals.entry(k).or_default().push(s.clone());

@@ -12,13 +12,14 @@
 //! Layers (the data first reached at each breadth-first step) are kept, so that a witness can
 //! walk back from any reached data to the start along shortest paths.
 
+use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
 use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Node;
 use crate::syntax::ast::FinalKind;
 use biodivine_lib_bdd::Bdd;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -181,7 +182,7 @@ impl Memo {
     /// the other would (a later part only re-explores what an earlier one had already).
     pub fn merged(parts: Vec<Explored>) -> Memo {
         let memo = Memo::default();
-        let mut runs = HashMap::new();
+        let mut runs = HashMap::default();
         let mut serial = 0;
         for part in parts {
             if part.cut_short {

@@ -8,20 +8,21 @@ pub mod cascade;
 pub mod channels;
 pub mod domain;
 pub mod explore;
+pub(crate) mod hash;
 pub mod semantics;
 
 use crate::diagnostic::{Binding, Step, StepKind, Witness};
 use crate::model::{ActionId, EventId, FieldId, Model, ProcessId, StateId, Transition};
 use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation};
 use explore::{Exploration, Explorer, Firing, Memo, Move, Tuple};
+use hash::{HashMap, HashSet};
 use semantics::{Performer, Semantics};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::sync::Arc;
 
 /// A cache of answers about one transition: (process, state, index in the state).
-type PerTransition<T> =
-    std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId, usize), T>>;
+type PerTransition<T> = std::cell::RefCell<HashMap<(ProcessId, StateId, usize), T>>;
 
 /// What the exploration found about one process, over every context it runs in (started on
 /// its own, or called).
@@ -145,7 +146,7 @@ pub struct Analysis<'m> {
 struct Caches {
     fires: PerTransition<Rc<Bdd>>,
     can_fire: PerTransition<bool>,
-    movable: std::cell::RefCell<std::collections::HashMap<(ProcessId, StateId), Rc<Bdd>>>,
+    movable: std::cell::RefCell<HashMap<(ProcessId, StateId), Rc<Bdd>>>,
     call_outcomes: PerTransition<(bool, bool)>,
     channel_memo: channels::ChannelMemo,
 }
@@ -496,7 +497,7 @@ impl<'m> Analysis<'m> {
 
     /// The fields a set of data constrains.
     pub fn support_fields(&self, sets: &[&Bdd]) -> Vec<FieldId> {
-        let mut support = HashSet::new();
+        let mut support = HashSet::default();
         for set in sets {
             support.extend(set.support_set());
         }
@@ -1179,7 +1180,7 @@ pub fn cone_of_influence(model: &Model, process: ProcessId) -> BTreeSet<FieldId>
 /// The value memoised under `key`, computing and storing it the first time. The map is not
 /// borrowed while `compute` runs, so computations may ask other memoised questions.
 pub(crate) fn cached<K: Eq + std::hash::Hash, V: Clone>(
-    map: &std::cell::RefCell<std::collections::HashMap<K, V>>,
+    map: &std::cell::RefCell<HashMap<K, V>>,
     key: K,
     compute: impl FnOnce() -> V,
 ) -> V {

@@ -23,13 +23,14 @@
 //! preimage another; both are exact, as images distribute over unions.
 
 use super::domain::{Domain, Frame, MAX_CASCADE};
+use super::hash::HashMap;
 use crate::model::{
     ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
 };
 use biodivine_lib_bdd::{Bdd, BddVariable, op_function};
 use std::cell::RefCell;
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 /// Who performs an action.
@@ -209,13 +210,13 @@ impl<'m> Semantics<'m> {
             allowed: dom.valid.and(&invariant),
             relations: Arc::new(Relations::new(model)),
             recording: RefCell::new(None),
-            asked: RefCell::new(HashMap::new()),
+            asked: RefCell::default(),
             relation_after: relation_after(model),
             dom,
             invariant,
             breakable,
-            completes: RefCell::new(HashMap::new()),
-            effects: RefCell::new(HashMap::new()),
+            completes: RefCell::default(),
+            effects: RefCell::default(),
             log: RefCell::new(Log::default()),
         })
     }

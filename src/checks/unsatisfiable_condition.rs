@@ -2,11 +2,11 @@
 
 use super::{Context, declare_check};
 use crate::analysis::domain::Frame;
+use crate::analysis::hash::HashMap;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ActionId, Cond, RuleKind, Transition, TriggerSource};
 use crate::source::Node;
 use biodivine_lib_bdd::Bdd;
-use std::collections::HashMap;
 
 declare_check! {
     /// ## What it finds
@@ -49,10 +49,10 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     // The data a condition is asked against, once per action whose parameters it may read.
-    let mut data_for: HashMap<Option<ActionId>, Bdd> = HashMap::new();
+    let mut data_for: HashMap<Option<ActionId>, Bdd> = HashMap::default();
     // The same guard is written on transition after transition, and with invariants the
     // allowed data make each question costly: each is asked once.
-    let mut satisfiable: HashMap<(Option<ActionId>, Bdd), bool> = HashMap::new();
+    let mut satisfiable: HashMap<(Option<ActionId>, Bdd), bool> = HashMap::default();
     let mut report = |cond: &Node<Cond>, frame: Option<ActionId>, what: &dyn Fn() -> String| {
         let frames: Vec<Frame> = frame.map(|a| (a, 0)).into_iter().collect();
         let data = data_for.entry(frame).or_insert_with(|| {
