@@ -12,6 +12,7 @@ use crate::checks::{policy_header::POLICY_HEADER, syntax_error::SYNTAX_ERROR, ty
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Ident, Node, Span};
 use pest::Parser;
+use pest::Token;
 use pest::iterators::Pair;
 
 #[derive(pest_derive::Parser)]
@@ -275,11 +276,16 @@ impl Lower {
     /// should not run on to the next line.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let mut last = pair.clone();
-        while let Some(child) = last.clone().into_inner().next_back() {
-            last = child;
+        // Backwards from the pair's own end, the ends of its last child, that child's last
+        // child, and so on come first; the last of them closes the last token.
+        let mut end = s.end();
+        for token in pair.clone().tokens().rev() {
+            match token {
+                Token::End { pos, .. } => end = pos.pos(),
+                Token::Start { .. } => break,
+            }
         }
-        let end = last.as_span().end().clamp(s.start(), s.end());
+        let end = end.clamp(s.start(), s.end());
         Span::new(self.file, self.base + s.start(), self.base + end)
     }
 
