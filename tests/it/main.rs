@@ -9,6 +9,7 @@ mod agreement_rules;
 mod bad_input;
 mod budget;
 mod cli;
+mod conditions;
 mod decide;
 mod fixtures;
 mod gate;
