@@ -650,14 +650,25 @@ impl<'m> Semantics<'m> {
             return (!start.is_false()).then(|| self.post(&start, action, 0));
         }
         let params = self.dom.param_vars(action, 0);
+        // With nothing to forget, a plain conjunction: the fused pass costs more (a third
+        // table, and a copy of its result), and most steps have no parameters to forget.
+        let met_forgetting = |left: &Bdd, right: &Bdd, vars: &[BddVariable]| {
+            if !vars.is_empty() {
+                Bdd::binary_op_with_exists(left, right, op_function::and, vars)
+            } else if right.is_true() {
+                left.clone()
+            } else {
+                left.and(right)
+            }
+        };
         let image = if plan.none {
-            Bdd::binary_op_with_exists(data, enabled, op_function::and, &params)
+            met_forgetting(data, enabled, &params)
         } else {
-            let forgotten = Bdd::binary_op_with_exists(data, enabled, op_function::and, &plan.bits);
+            let forgotten = met_forgetting(data, enabled, &plan.bits);
             if forgotten.is_false() {
                 return None;
             }
-            Bdd::binary_op_with_exists(&forgotten, &plan.assign, op_function::and, &params)
+            met_forgetting(&forgotten, &plan.assign, &params)
         };
         if plan.none && image.is_false() {
             return None;
