@@ -4,7 +4,7 @@
 use crate::analysis::Analysis;
 use crate::checks::analysis_incomplete::ANALYSIS_INCOMPLETE;
 use crate::checks::syntax_error::SYNTAX_ERROR;
-use crate::checks::{Check, Context, Group, REGISTRY};
+use crate::checks::{Check, Context, Group, REGISTRY, Scope, Shard};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::model::{self, Model};
 use crate::source::{FileId, SourceFile, Sources, Span};
@@ -214,57 +214,79 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
     found
 }
 
-/// Every registered check's findings on `analysis`, in registry order, and whether a budget
-/// was hit meanwhile. With `split`, the channel and rule checks, which share little with the
-/// dead-end checks, run on a second core, on a copy of the analysis. Whether to split
-/// depends on the policy only, and each outermost question has a budget of its own, so the
-/// findings never depend on the machine.
+/// Every registered check's findings on `analysis`, by place, and whether a budget was hit
+/// meanwhile. With `split`, the work runs on two cores, the second on a copy of the
+/// analysis: each runs the per-process checks on half of the processes (see [`Shard`]), and
+/// the whole-policy checks are divided by group, the dead-end ones here and the channel and
+/// rule ones there. Whether to split depends on the policy only, and each outermost question
+/// has a budget of its own, so the findings never depend on the machine.
 fn findings(model: &Model, analysis: &Analysis<'_>, split: bool) -> (Vec<Diagnostic>, bool) {
-    let second = |check: &Check| matches!(Group::of_code(check.code), Group::Channel | Group::Rule);
-    let (mut by_check, (others, others_cut_short)) = if split {
-        let fork = analysis.fork();
-        let (mine, theirs) = crate::parallel::beside(
-            || run_each(model, analysis, |check| !second(check)),
-            || {
-                let copy = fork.analysis(model).ok()?;
-                Some((run_each(model, &copy, second), copy.was_cut_short()))
-            },
-        );
-        // The copy encodes a model already encoded once, so it cannot fail; if it did, the
-        // checks would still run, here.
-        (
-            mine,
-            theirs.unwrap_or_else(|| (run_each(model, analysis, second), false)),
-        )
-    } else {
-        (run_each(model, analysis, |_| true), (Vec::new(), false))
+    if !split {
+        let found = run_each(model, analysis, Shard::WHOLE, |_| true);
+        return (by_place(found), analysis.was_cut_short());
+    }
+    let there = |check: &Check| matches!(Group::of_code(check.code), Group::Channel | Group::Rule);
+    let takes = |on_second: bool| {
+        move |check: &Check| check.scope == Scope::Process || there(check) == on_second
     };
-    // Back in registry order, as one thread would have found them.
-    by_check.extend(others);
-    by_check.sort_by_key(|(index, _)| *index);
-    let found = by_check.into_iter().flat_map(|(_, f)| f).collect();
-    (found, analysis.was_cut_short() || others_cut_short)
+    let half = |index| Shard { index, count: 2 };
+    let fork = analysis.fork();
+    let (mut found, theirs) = crate::parallel::beside(
+        || run_each(model, analysis, half(0), takes(false)),
+        || {
+            let copy = fork.analysis(model).ok()?;
+            Some((
+                run_each(model, &copy, half(1), takes(true)),
+                copy.was_cut_short(),
+            ))
+        },
+    );
+    // The copy encodes a model already encoded once, so it cannot fail; if it did, its
+    // share would still run, here.
+    let (others, others_cut_short) =
+        theirs.unwrap_or_else(|| (run_each(model, analysis, half(1), takes(true)), false));
+    found.extend(others);
+    (
+        by_place(found),
+        analysis.was_cut_short() || others_cut_short,
+    )
 }
 
-/// Runs the registered checks `which` selects on `analysis`: each one's findings, with its
-/// place in the registry.
+/// The checks' findings by place (file, offsets, code, message): the same order however
+/// the work was divided. (The report sorts them again by file name, after suppressions.)
+fn by_place(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    found.sort_by(|a, b| {
+        let place = |d: &Diagnostic| (d.span.file, d.span.start, d.span.end, d.check.code);
+        place(a)
+            .cmp(&place(b))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    found
+}
+
+/// Runs the registered checks `which` selects on `analysis`, the per-process ones on the
+/// processes of `shard` only.
 fn run_each(
     model: &Model,
     analysis: &Analysis<'_>,
+    shard: Shard,
     which: impl Fn(&Check) -> bool,
-) -> Vec<(usize, Vec<Diagnostic>)> {
-    let cx = Context { model, analysis };
-    REGISTRY
-        .iter()
-        .enumerate()
-        .filter(|(_, check)| which(check))
-        .filter_map(|(index, check)| {
-            let run = check.run?;
-            let mut found = Vec::new();
-            run(&cx, &mut found);
-            Some((index, found))
-        })
-        .collect()
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for check in REGISTRY.iter().filter(|check| which(check)) {
+        let Some(run) = check.run else { continue };
+        let shard = match check.scope {
+            Scope::Process => shard,
+            Scope::Policy | Scope::FrontEnd => Shard::WHOLE,
+        };
+        let cx = Context {
+            model,
+            analysis,
+            shard,
+        };
+        run(&cx, &mut found);
+    }
+    found
 }
 
 /// Adds the file to `sources`, with the reason it cannot be read as text if so.

@@ -40,7 +40,7 @@ declare_check! {
 /// Reports every pair of overlapping transitions with the same trigger.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let explorer = cx.analysis.explorer();
-    for (id, state_id) in cx.analysis.reached_states() {
+    for (id, state_id) in cx.reached_states() {
         let process = cx.model.process(id);
         let state = process.state(state_id);
         let reach = cx.analysis.reach(id, state_id);

@@ -56,8 +56,7 @@ struct Violation {
 
 /// Reports each `never` assertion some path violates, with the first violation found.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
-    for (p, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(p as u32);
+    for (id, process) in cx.processes() {
         for never in &process.nevers {
             let found = match &never.node {
                 Never::Cond(cond) => {

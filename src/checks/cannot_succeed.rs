@@ -2,7 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, StateKind};
+use crate::model::StateKind;
 use crate::syntax::ast::FinalKind;
 
 declare_check! {
@@ -47,8 +47,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let called = cx.model.called();
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
+    for (id, process) in cx.processes() {
         if process.entry.is_empty() && !called.contains(&id) {
             continue;
         }

@@ -57,7 +57,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return; // a "can never" verdict needs the whole state space
     }
     let explorer = cx.analysis.explorer();
-    for (id, state_id) in cx.analysis.reached_states() {
+    for (id, state_id) in cx.reached_states() {
         let process = cx.model.process(id);
         if !is_dead_end(cx, &explorer, id, state_id) {
             continue;

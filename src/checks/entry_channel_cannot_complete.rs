@@ -50,8 +50,7 @@ declare_check! {
 /// Reports every entry channel that cannot complete a process others can.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = ChannelView::new(cx.analysis);
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
+    for (id, process) in cx.processes() {
         let start = process.start.node;
         if !cx.analysis.is_reached(id, start) {
             continue;

@@ -55,8 +55,7 @@ pub fn is_stranded(
 /// Reports every stranded entry channel.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = ChannelView::new(cx.analysis);
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
+    for (id, process) in cx.processes() {
         let start = process.start.node;
         if !cx.analysis.is_reached(id, start) {
             continue;

@@ -38,7 +38,7 @@ declare_check! {
 /// Reports every handoff whose target channel can do nothing there.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = ChannelView::new(cx.analysis);
-    for (id, state_id) in cx.analysis.reached_states() {
+    for (id, state_id) in cx.reached_states() {
         let process = cx.model.process(id);
         let state = process.state(state_id);
         for t in &state.transitions {

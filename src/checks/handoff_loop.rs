@@ -43,7 +43,7 @@ declare_check! {
 /// Reports every circle of handoffs among channels that cannot act, once.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = ChannelView::new(cx.analysis);
-    for (id, state_id) in cx.analysis.reached_states() {
+    for (id, state_id) in cx.reached_states() {
         let process = cx.model.process(id);
         let state = process.state(state_id);
         // Handoff edges among channels that cannot act here.

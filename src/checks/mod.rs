@@ -43,4 +43,6 @@ pub mod unused_capability;
 pub mod unused_suppression;
 
 pub(crate) use registry::declare_check;
-pub use registry::{Check, CheckMeta, Context, Group, REGISTRY, Run, did_you_mean, lookup};
+pub use registry::{
+    Check, CheckMeta, Context, Group, REGISTRY, Run, Scope, Shard, did_you_mean, lookup,
+};

@@ -2,7 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::model::{ProcessId, StateId};
+use crate::model::StateId;
 
 declare_check! {
     /// ## What it finds
@@ -44,8 +44,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let explorer = cx.analysis.explorer();
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
+    for (id, process) in cx.processes() {
         // Moving forever without finishing needs a cycle of states: skip acyclic processes.
         if !has_cycle(process) {
             continue;

@@ -1,6 +1,7 @@
 //! The declarative registry: one line per check, and the metadata each check declares.
 
 use crate::diagnostic::Severity;
+use crate::model::{Process, ProcessId, StateId};
 
 /// The family a check belongs to, named by the first letter of its code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -140,24 +141,107 @@ macro_rules! declare_check {
 }
 pub(crate) use declare_check;
 
-/// What a policy check reads: the model and its analysis.
+/// What a policy check reads: the model, its analysis, and which of its processes this run
+/// covers.
 pub struct Context<'a, 'm> {
     /// The policy.
     pub model: &'m crate::model::Model,
     /// The analysis of the policy, computed once for all checks.
     pub analysis: &'a crate::analysis::Analysis<'m>,
+    /// The processes a per-process check looks at in this run ([`Shard::WHOLE`] for every
+    /// other check).
+    pub shard: Shard,
+}
+
+impl<'m> Context<'_, 'm> {
+    /// The processes this run covers, with their ids.
+    pub fn processes(&self) -> impl Iterator<Item = (ProcessId, &'m Process)> + '_ {
+        self.model
+            .processes
+            .iter()
+            .enumerate()
+            .map(|(i, process)| (ProcessId(i as u32), process))
+            .filter(|(id, _)| self.shard.covers(*id))
+    }
+
+    /// The states some data reach, of the processes this run covers.
+    pub fn reached_states(&self) -> impl Iterator<Item = (ProcessId, StateId)> + '_ {
+        self.analysis
+            .reached_states()
+            .filter(|(id, _)| self.shard.covers(*id))
+    }
+}
+
+/// One of `count` disjoint parts of a policy's processes, by index modulo `count`: the
+/// per-process checks of a large policy run on each part on a core of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part.
+    pub index: usize,
+    /// Into how many parts the processes are divided.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Every process.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether `process` belongs to this part.
+    pub fn covers(self, process: ProcessId) -> bool {
+        process.index() % self.count == self.index
+    }
 }
 
 /// A check's entry point: appends its findings.
 pub type Run = fn(&Context<'_, '_>, &mut Vec<crate::diagnostic::Diagnostic>);
 
-/// A registered check: its metadata and, for checks that run on a model, its entry point
-/// (the E checks are reported by the front end while a policy is read).
+/// What a check's findings depend on, which decides how its work may be divided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Read while the policy is read (the E checks): the front end reports them.
+    FrontEnd,
+    /// The whole policy: it runs once, over everything.
+    Policy,
+    /// One process at a time: what it finds about a process depends on that process (and
+    /// the processes it calls) alone, so it may run on parts of the processes
+    /// ([`Context::processes`]) and find, together, what it finds on all of them.
+    Process,
+}
+
+/// A registered check: its metadata and, for checks that run on a model, its entry point.
 pub struct Check {
     /// Code, name, severity, documentation.
     pub meta: &'static CheckMeta,
     /// The entry point; `None` for the front end's checks.
     pub run: Option<Run>,
+    /// What its findings depend on.
+    pub scope: Scope,
+}
+
+impl Check {
+    const fn front_end(meta: &'static CheckMeta) -> Check {
+        Check {
+            meta,
+            run: None,
+            scope: Scope::FrontEnd,
+        }
+    }
+
+    const fn policy(meta: &'static CheckMeta, run: Run) -> Check {
+        Check {
+            meta,
+            run: Some(run),
+            scope: Scope::Policy,
+        }
+    }
+
+    const fn per_process(meta: &'static CheckMeta, run: Run) -> Check {
+        Check {
+            meta,
+            run: Some(run),
+            scope: Scope::Process,
+        }
+    }
 }
 
 impl std::ops::Deref for Check {
@@ -169,146 +253,116 @@ impl std::ops::Deref for Check {
 
 /// Every check omnilint has, in code order: one line each.
 pub static REGISTRY: &[Check] = &[
-    Check {
-        meta: &super::analysis_incomplete::ANALYSIS_INCOMPLETE,
-        run: None,
-    },
-    Check {
-        meta: &super::invalid_suppression::INVALID_SUPPRESSION,
-        run: None,
-    },
-    Check {
-        meta: &super::unused_suppression::UNUSED_SUPPRESSION,
-        run: None,
-    },
-    Check {
-        meta: &super::syntax_error::SYNTAX_ERROR,
-        run: None,
-    },
-    Check {
-        meta: &super::unknown_name::UNKNOWN_NAME,
-        run: None,
-    },
-    Check {
-        meta: &super::duplicate_definition::DUPLICATE_DEFINITION,
-        run: None,
-    },
-    Check {
-        meta: &super::type_mismatch::TYPE_MISMATCH,
-        run: None,
-    },
-    Check {
-        meta: &super::malformed_process::MALFORMED_PROCESS,
-        run: None,
-    },
-    Check {
-        meta: &super::policy_header::POLICY_HEADER,
-        run: None,
-    },
-    Check {
-        meta: &super::unreachable_state::UNREACHABLE_STATE,
-        run: Some(super::unreachable_state::check),
-    },
-    Check {
-        meta: &super::dead_end_state::DEAD_END_STATE,
-        run: Some(super::dead_end_state::check),
-    },
-    Check {
-        meta: &super::no_way_out::NO_WAY_OUT,
-        run: Some(super::no_way_out::check),
-    },
-    Check {
-        meta: &super::cannot_succeed::CANNOT_SUCCEED,
-        run: Some(super::cannot_succeed::check),
-    },
-    Check {
-        meta: &super::event_never_emitted::EVENT_NEVER_EMITTED,
-        run: Some(super::event_never_emitted::check),
-    },
-    Check {
-        meta: &super::dead_transition::DEAD_TRANSITION,
-        run: Some(super::dead_transition::check),
-    },
-    Check {
-        meta: &super::stuck_customers::STUCK_CUSTOMERS,
-        run: Some(super::stuck_customers::check),
-    },
-    Check {
-        meta: &super::ambiguous_transition::AMBIGUOUS_TRANSITION,
-        run: Some(super::ambiguous_transition::check),
-    },
-    Check {
-        meta: &super::unhandled_failure::UNHANDLED_FAILURE,
-        run: Some(super::unhandled_failure::check),
-    },
-    Check {
-        meta: &super::channel_cannot_perform::CHANNEL_CANNOT_PERFORM,
-        run: Some(super::channel_cannot_perform::check),
-    },
-    Check {
-        meta: &super::entry_channel_stranded::ENTRY_CHANNEL_STRANDED,
-        run: Some(super::entry_channel_stranded::check),
-    },
-    Check {
-        meta: &super::entry_channel_cannot_complete::ENTRY_CHANNEL_CANNOT_COMPLETE,
-        run: Some(super::entry_channel_cannot_complete::check),
-    },
-    Check {
-        meta: &super::handoff_loses_context::HANDOFF_LOSES_CONTEXT,
-        run: Some(super::handoff_loses_context::check),
-    },
-    Check {
-        meta: &super::sla_unreachable::SLA_UNREACHABLE,
-        run: Some(super::sla_unreachable::check),
-    },
-    Check {
-        meta: &super::handoff_dead_end::HANDOFF_DEAD_END,
-        run: Some(super::handoff_dead_end::check),
-    },
-    Check {
-        meta: &super::handoff_loop::HANDOFF_LOOP,
-        run: Some(super::handoff_loop::check),
-    },
-    Check {
-        meta: &super::unused_capability::UNUSED_CAPABILITY,
-        run: Some(super::unused_capability::check),
-    },
-    Check {
-        meta: &super::contradictory_invariants::CONTRADICTORY_INVARIANTS,
-        run: Some(super::contradictory_invariants::check),
-    },
-    Check {
-        meta: &super::action_breaks_invariant::ACTION_BREAKS_INVARIANT,
-        run: Some(super::action_breaks_invariant::check),
-    },
-    Check {
-        meta: &super::trigger_forbidden::TRIGGER_FORBIDDEN,
-        run: Some(super::trigger_forbidden::check),
-    },
-    Check {
-        meta: &super::forbid_never_applies::FORBID_NEVER_APPLIES,
-        run: Some(super::forbid_never_applies::check),
-    },
-    Check {
-        meta: &super::redundant_forbid::REDUNDANT_FORBID,
-        run: Some(super::redundant_forbid::check),
-    },
-    Check {
-        meta: &super::forbidden_everywhere::FORBIDDEN_EVERYWHERE,
-        run: Some(super::forbidden_everywhere::check),
-    },
-    Check {
-        meta: &super::assertion_violated::ASSERTION_VIOLATED,
-        run: Some(super::assertion_violated::check),
-    },
-    Check {
-        meta: &super::trigger_cycle::TRIGGER_CYCLE,
-        run: Some(super::trigger_cycle::check),
-    },
-    Check {
-        meta: &super::unsatisfiable_condition::UNSATISFIABLE_CONDITION,
-        run: Some(super::unsatisfiable_condition::check),
-    },
+    Check::front_end(&super::analysis_incomplete::ANALYSIS_INCOMPLETE),
+    Check::front_end(&super::invalid_suppression::INVALID_SUPPRESSION),
+    Check::front_end(&super::unused_suppression::UNUSED_SUPPRESSION),
+    Check::front_end(&super::syntax_error::SYNTAX_ERROR),
+    Check::front_end(&super::unknown_name::UNKNOWN_NAME),
+    Check::front_end(&super::duplicate_definition::DUPLICATE_DEFINITION),
+    Check::front_end(&super::type_mismatch::TYPE_MISMATCH),
+    Check::front_end(&super::malformed_process::MALFORMED_PROCESS),
+    Check::front_end(&super::policy_header::POLICY_HEADER),
+    Check::per_process(
+        &super::unreachable_state::UNREACHABLE_STATE,
+        super::unreachable_state::check,
+    ),
+    Check::per_process(
+        &super::dead_end_state::DEAD_END_STATE,
+        super::dead_end_state::check,
+    ),
+    Check::per_process(&super::no_way_out::NO_WAY_OUT, super::no_way_out::check),
+    Check::per_process(
+        &super::cannot_succeed::CANNOT_SUCCEED,
+        super::cannot_succeed::check,
+    ),
+    Check::policy(
+        &super::event_never_emitted::EVENT_NEVER_EMITTED,
+        super::event_never_emitted::check,
+    ),
+    Check::per_process(
+        &super::dead_transition::DEAD_TRANSITION,
+        super::dead_transition::check,
+    ),
+    Check::per_process(
+        &super::stuck_customers::STUCK_CUSTOMERS,
+        super::stuck_customers::check,
+    ),
+    Check::per_process(
+        &super::ambiguous_transition::AMBIGUOUS_TRANSITION,
+        super::ambiguous_transition::check,
+    ),
+    Check::per_process(
+        &super::unhandled_failure::UNHANDLED_FAILURE,
+        super::unhandled_failure::check,
+    ),
+    Check::policy(
+        &super::channel_cannot_perform::CHANNEL_CANNOT_PERFORM,
+        super::channel_cannot_perform::check,
+    ),
+    Check::per_process(
+        &super::entry_channel_stranded::ENTRY_CHANNEL_STRANDED,
+        super::entry_channel_stranded::check,
+    ),
+    Check::per_process(
+        &super::entry_channel_cannot_complete::ENTRY_CHANNEL_CANNOT_COMPLETE,
+        super::entry_channel_cannot_complete::check,
+    ),
+    Check::policy(
+        &super::handoff_loses_context::HANDOFF_LOSES_CONTEXT,
+        super::handoff_loses_context::check,
+    ),
+    Check::per_process(
+        &super::sla_unreachable::SLA_UNREACHABLE,
+        super::sla_unreachable::check,
+    ),
+    Check::per_process(
+        &super::handoff_dead_end::HANDOFF_DEAD_END,
+        super::handoff_dead_end::check,
+    ),
+    Check::per_process(
+        &super::handoff_loop::HANDOFF_LOOP,
+        super::handoff_loop::check,
+    ),
+    Check::policy(
+        &super::unused_capability::UNUSED_CAPABILITY,
+        super::unused_capability::check,
+    ),
+    Check::policy(
+        &super::contradictory_invariants::CONTRADICTORY_INVARIANTS,
+        super::contradictory_invariants::check,
+    ),
+    Check::policy(
+        &super::action_breaks_invariant::ACTION_BREAKS_INVARIANT,
+        super::action_breaks_invariant::check,
+    ),
+    Check::policy(
+        &super::trigger_forbidden::TRIGGER_FORBIDDEN,
+        super::trigger_forbidden::check,
+    ),
+    Check::policy(
+        &super::forbid_never_applies::FORBID_NEVER_APPLIES,
+        super::forbid_never_applies::check,
+    ),
+    Check::policy(
+        &super::redundant_forbid::REDUNDANT_FORBID,
+        super::redundant_forbid::check,
+    ),
+    Check::policy(
+        &super::forbidden_everywhere::FORBIDDEN_EVERYWHERE,
+        super::forbidden_everywhere::check,
+    ),
+    Check::per_process(
+        &super::assertion_violated::ASSERTION_VIOLATED,
+        super::assertion_violated::check,
+    ),
+    Check::policy(
+        &super::trigger_cycle::TRIGGER_CYCLE,
+        super::trigger_cycle::check,
+    ),
+    Check::policy(
+        &super::unsatisfiable_condition::UNSATISFIABLE_CONDITION,
+        super::unsatisfiable_condition::check,
+    ),
 ];
 
 /// Finds a check by code (`E002`, case-insensitive) or by name (`unknown-name`).

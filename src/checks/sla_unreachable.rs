@@ -3,7 +3,6 @@
 use super::{Context, declare_check};
 use crate::analysis::channels::ChannelView;
 use crate::diagnostic::{Diagnostic, Step, StepKind, Witness};
-use crate::model::ProcessId;
 
 declare_check! {
     /// ## What it finds
@@ -60,8 +59,7 @@ pub fn format_minutes(minutes: u64) -> String {
 /// Reports every entry channel whose fastest success exceeds the process's `sla`.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = ChannelView::new(cx.analysis);
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
+    for (id, process) in cx.processes() {
         let Some(sla) = &process.sla else { continue };
         let limit = sla.node.minutes();
         for entry in &process.entry {

@@ -45,7 +45,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return; // a "can never" verdict needs the whole state space
     }
     let explorer = cx.analysis.explorer();
-    for (id, state_id) in cx.analysis.reached_states() {
+    for (id, state_id) in cx.reached_states() {
         let process = cx.model.process(id);
         let state = process.state(state_id);
         if state.is_final() {

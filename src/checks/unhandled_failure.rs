@@ -38,7 +38,7 @@ declare_check! {
 /// Reports every call that can fail without an `else`.
 pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let explorer = cx.analysis.explorer();
-    for (id, state_id) in cx.analysis.reached_states() {
+    for (id, state_id) in cx.reached_states() {
         let process = cx.model.process(id);
         let reach = cx.analysis.reach(id, state_id);
         for t in &process.state(state_id).transitions {

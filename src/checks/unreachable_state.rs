@@ -2,7 +2,6 @@
 
 use super::{Context, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::model::ProcessId;
 
 declare_check! {
     /// ## What it finds
@@ -44,8 +43,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     if cx.analysis.cut_short {
         return;
     }
-    for (i, process) in cx.model.processes.iter().enumerate() {
-        let id = ProcessId(i as u32);
+    for (id, process) in cx.processes() {
         if !cx.analysis.is_reached(id, process.start.node) {
             continue; // never runs: reported where it is called, or as unsatisfiable
         }
