@@ -6,16 +6,20 @@ use crate::source::{FileId, Sources, Span};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// Renders every diagnostic of the report followed by a summary line. `styled` adds ANSI
-/// colours (the CLI strips them again when the terminal or `NO_COLOR` says so).
+/// colours (the CLI asks for them when the terminal, `--color` and `NO_COLOR` say so).
+/// Diagnostics are rendered on every core, each on its own, and joined in order.
 pub fn human(report: &Report, styled: bool) -> String {
     let renderer = if styled {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        out.push_str(&render_one(&renderer, &report.sources, d));
+    let rendered = crate::parallel::map(&report.diagnostics, |d| {
+        render_one(&renderer, &report.sources, d)
+    });
+    let mut out = String::with_capacity(rendered.iter().map(|r| r.len() + 2).sum::<usize>() + 80);
+    for one in rendered {
+        out.push_str(&one);
         out.push_str("\n\n");
     }
     out.push_str(&summary_line(report));
