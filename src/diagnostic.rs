@@ -1,7 +1,7 @@
 //! The one diagnostic type every part of omnilint reports through.
 
 use crate::checks::CheckMeta;
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 use std::fmt;
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
@@ -190,10 +190,24 @@ impl Diagnostic {
 /// Sorts diagnostics by file name, position, code and message: the one order every output
 /// uses, independent of the order files were read or checks ran in.
 pub fn sort(diagnostics: &mut [Diagnostic], sources: &Sources) {
+    // Each file's rank by name, so that comparing two findings copies no name.
+    let mut by_name: Vec<(FileId, &str)> = sources
+        .iter()
+        .map(|(id, f)| (id, f.name.as_str()))
+        .collect();
+    by_name.sort_by(|a, b| a.1.cmp(b.1));
+    let mut rank = vec![0; sources.len()];
+    for (position, (id, _)) in by_name.iter().enumerate() {
+        rank[id.0 as usize] = position;
+    }
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
-            let file = &sources.get(d.span.file).name;
-            (file.clone(), d.span.start, d.span.end, d.check.code)
+            (
+                rank[d.span.file.0 as usize],
+                d.span.start,
+                d.span.end,
+                d.check.code,
+            )
         };
         key(a)
             .cmp(&key(b))

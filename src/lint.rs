@@ -133,11 +133,14 @@ pub fn check(inputs: Vec<Input>) -> Report {
     }
 
     apply_suppressions(&mut diagnostics, suppressions, &policies);
+    let mut policy_of: Vec<Option<&str>> = vec![None; sources.len()];
+    for policy in &policies {
+        for file in &policy.files {
+            policy_of[file.0 as usize] = Some(&policy.name);
+        }
+    }
     for d in &mut diagnostics {
-        d.policy = policies
-            .iter()
-            .find(|p| p.files.contains(&d.span.file))
-            .map(|p| p.name.clone());
+        d.policy = policy_of[d.span.file.0 as usize].map(str::to_owned);
     }
     diagnostic::sort(&mut diagnostics, &sources);
     Report {
