@@ -117,7 +117,7 @@ pub fn check(inputs: Vec<Input>) -> Report {
             .any(|d| files.contains(&d.span.file) && d.severity == Severity::Error);
         let built = model::build(&header, &trees.iter().collect::<Vec<_>>());
         // The model holds all the checks need: the trees' memory goes to the analysis.
-        drop(trees);
+        crate::parallel::drop_all(trees);
         let model = match built {
             Ok(model) if !has_read_errors => Some(model),
             Ok(_) => None,
@@ -200,6 +200,7 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
         }
     };
     let (mut found, cut_short) = findings(model, &analysis, analysis.worth_splitting());
+    analysis.dispose();
     if cut_short {
         // A budget was hit (possibly while a check asked a question): "can never" verdicts
         // could be wrong, so they are withdrawn and the policy is said to be incomplete.

@@ -164,6 +164,11 @@ impl Memo {
         }
     }
 
+    /// The explorations, with their keys, in no order: for freeing them elsewhere.
+    pub fn into_runs(self) -> Vec<(RunKey, Arc<Exploration>)> {
+        self.runs.into_inner().into_iter().collect()
+    }
+
     /// The explorations, in the order they were started.
     fn runs_in_order(&self) -> Vec<(RunKey, Arc<Exploration>)> {
         let mut runs: Vec<(RunKey, Arc<Exploration>)> = self
