@@ -4,13 +4,14 @@
 use crate::analysis::Analysis;
 use crate::checks::analysis_incomplete::ANALYSIS_INCOMPLETE;
 use crate::checks::syntax_error::SYNTAX_ERROR;
-use crate::checks::{Check, Context, Group, REGISTRY, Scope, Shard};
+use crate::checks::{Check, Context, REGISTRY, Scope, Shard};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::model::{self, Model};
 use crate::source::{FileId, SourceFile, Sources, Span};
 use crate::suppress;
 use crate::syntax::{self, Syntax, ast};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Files larger than this are not read: no real policy file comes close, and reading one
 /// would only make the run slow.
@@ -220,35 +221,61 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
 
 /// Every registered check's findings on `analysis`, by place, and whether a budget was hit
 /// meanwhile. With `split`, the work runs on two cores, the second on a copy of the
-/// analysis: each runs the per-process checks on half of the processes (see [`Shard`]), and
-/// the whole-policy checks are divided by group, the dead-end ones here and the channel and
-/// rule ones there. Whether to split depends on the policy only, and each outermost question
-/// has a budget of its own, so the findings never depend on the machine.
+/// analysis: each runs the per-process checks on half of the processes (see [`Shard`]),
+/// then takes whole-policy checks from a shared list until none is left, so that neither
+/// waits long for the other. Whether to split depends on the policy only, and each
+/// outermost question has a budget of its own, so the findings never depend on the machine
+/// or on which thread ran what.
 fn findings(model: &Model, analysis: &Analysis<'_>, split: bool) -> (Vec<Diagnostic>, bool) {
+    let scoped = |scope: Scope| REGISTRY.iter().filter(move |check| check.scope == scope);
     if !split {
-        let found = run_each(model, analysis, Shard::WHOLE, |_| true);
+        let mut found = Vec::new();
+        for check in scoped(Scope::Process).chain(scoped(Scope::Policy)) {
+            run_one(model, analysis, check, Shard::WHOLE, &mut found);
+        }
         return (by_place(found), analysis.was_cut_short());
     }
-    let there = |check: &Check| matches!(Group::of_code(check.code), Group::Channel | Group::Rule);
-    let takes = |on_second: bool| {
-        move |check: &Check| check.scope == Scope::Process || there(check) == on_second
+    let whole_policy: Vec<&Check> = scoped(Scope::Policy).collect();
+    let next = AtomicUsize::new(0);
+    let share = |analysis: &Analysis<'_>, index: usize| {
+        let mut found = Vec::new();
+        for check in scoped(Scope::Process) {
+            run_one(
+                model,
+                analysis,
+                check,
+                Shard { index, count: 2 },
+                &mut found,
+            );
+        }
+        while let Some(check) = whole_policy.get(next.fetch_add(1, Ordering::Relaxed)) {
+            run_one(model, analysis, check, Shard::WHOLE, &mut found);
+        }
+        found
     };
-    let half = |index| Shard { index, count: 2 };
     let fork = analysis.fork();
     let (mut found, theirs) = crate::parallel::beside(
-        || run_each(model, analysis, half(0), takes(false)),
+        || share(analysis, 0),
         || {
             let copy = fork.analysis(model).ok()?;
-            Some((
-                run_each(model, &copy, half(1), takes(true)),
-                copy.was_cut_short(),
-            ))
+            Some((share(&copy, 1), copy.was_cut_short()))
         },
     );
-    // The copy encodes a model already encoded once, so it cannot fail; if it did, its
-    // share would still run, here.
-    let (others, others_cut_short) =
-        theirs.unwrap_or_else(|| (run_each(model, analysis, half(1), takes(true)), false));
+    // The copy encodes a model already encoded once, so it cannot fail; if it did, this
+    // thread has taken every whole-policy check, and runs the other half here.
+    let (others, others_cut_short) = theirs.unwrap_or_else(|| {
+        let mut others = Vec::new();
+        for check in scoped(Scope::Process) {
+            run_one(
+                model,
+                analysis,
+                check,
+                Shard { index: 1, count: 2 },
+                &mut others,
+            );
+        }
+        (others, false)
+    });
     found.extend(others);
     (
         by_place(found),
@@ -268,29 +295,21 @@ fn by_place(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
     found
 }
 
-/// Runs the registered checks `which` selects on `analysis`, the per-process ones on the
-/// processes of `shard` only.
-fn run_each(
+/// Runs `check` on `analysis` (a per-process check on the processes of `shard` only).
+fn run_one(
     model: &Model,
     analysis: &Analysis<'_>,
+    check: &Check,
     shard: Shard,
-    which: impl Fn(&Check) -> bool,
-) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for check in REGISTRY.iter().filter(|check| which(check)) {
-        let Some(run) = check.run else { continue };
-        let shard = match check.scope {
-            Scope::Process => shard,
-            Scope::Policy | Scope::FrontEnd => Shard::WHOLE,
-        };
-        let cx = Context {
-            model,
-            analysis,
-            shard,
-        };
-        run(&cx, &mut found);
-    }
-    found
+    found: &mut Vec<Diagnostic>,
+) {
+    let Some(run) = check.run else { return };
+    let cx = Context {
+        model,
+        analysis,
+        shard,
+    };
+    run(&cx, found);
 }
 
 /// Adds the file to `sources`, with the reason it cannot be read as text if so.
@@ -346,6 +365,7 @@ pub fn is_policy_file(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Group;
     use std::collections::BTreeSet;
 
     /// Enough root processes for the analysis to be split, with dead-end, channel and rule
