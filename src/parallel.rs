@@ -49,11 +49,13 @@ where
 
 /// Drops `items` on up to as many threads as the machine has cores, in contiguous parts:
 /// for large trees of small allocations, whose freeing takes as long as building them.
+/// Fewer than [`MIN_ITEMS_TO_DROP_APART`] are dropped here: a thread costs more than
+/// freeing a few small ones saves.
 pub fn drop_all<T: Send>(mut items: Vec<T>) {
     let threads = std::thread::available_parallelism()
         .map_or(1, NonZeroUsize::get)
         .min(items.len());
-    if threads <= 1 {
+    if threads <= 1 || items.len() < MIN_ITEMS_TO_DROP_APART {
         return;
     }
     let per_thread = items.len().div_ceil(threads);
@@ -65,6 +67,9 @@ pub fn drop_all<T: Send>(mut items: Vec<T>) {
         drop(items);
     });
 }
+
+/// See [`drop_all`].
+const MIN_ITEMS_TO_DROP_APART: usize = 64;
 
 /// `here()` on the calling thread while `there()` runs on another, when the machine has
 /// more than one core; one after the other otherwise. For work whose state cannot move
