@@ -227,27 +227,30 @@ pub fn run_checks(model: &Model) -> Vec<Diagnostic> {
 /// outermost question has a budget of its own, so the findings never depend on the machine
 /// or on which thread ran what.
 fn findings(model: &Model, analysis: &Analysis<'_>, split: bool) -> (Vec<Diagnostic>, bool) {
-    let scoped = |scope: Scope| REGISTRY.iter().filter(move |check| check.scope == scope);
+    let run_scope = |analysis: &Analysis<'_>, scope: Scope, shard: Shard, found: &mut Vec<_>| {
+        for check in REGISTRY.iter().filter(|check| check.scope == scope) {
+            run_one(model, analysis, check, shard, found);
+        }
+    };
     if !split {
         let mut found = Vec::new();
-        for check in scoped(Scope::Process).chain(scoped(Scope::Policy)) {
-            run_one(model, analysis, check, Shard::WHOLE, &mut found);
-        }
+        run_scope(analysis, Scope::Process, Shard::WHOLE, &mut found);
+        run_scope(analysis, Scope::Policy, Shard::WHOLE, &mut found);
         return (by_place(found), analysis.was_cut_short());
     }
-    let whole_policy: Vec<&Check> = scoped(Scope::Policy).collect();
+    let whole_policy: Vec<&Check> = REGISTRY
+        .iter()
+        .filter(|check| check.scope == Scope::Policy)
+        .collect();
     let next = AtomicUsize::new(0);
     let share = |analysis: &Analysis<'_>, index: usize| {
         let mut found = Vec::new();
-        for check in scoped(Scope::Process) {
-            run_one(
-                model,
-                analysis,
-                check,
-                Shard { index, count: 2 },
-                &mut found,
-            );
-        }
+        run_scope(
+            analysis,
+            Scope::Process,
+            Shard { index, count: 2 },
+            &mut found,
+        );
         while let Some(check) = whole_policy.get(next.fetch_add(1, Ordering::Relaxed)) {
             run_one(model, analysis, check, Shard::WHOLE, &mut found);
         }
@@ -263,19 +266,7 @@ fn findings(model: &Model, analysis: &Analysis<'_>, split: bool) -> (Vec<Diagnos
     );
     // The copy encodes a model already encoded once, so it cannot fail; if it did, this
     // thread has taken every whole-policy check, and runs the other half here.
-    let (others, others_cut_short) = theirs.unwrap_or_else(|| {
-        let mut others = Vec::new();
-        for check in scoped(Scope::Process) {
-            run_one(
-                model,
-                analysis,
-                check,
-                Shard { index: 1, count: 2 },
-                &mut others,
-            );
-        }
-        (others, false)
-    });
+    let (others, others_cut_short) = theirs.unwrap_or_else(|| (share(analysis, 1), false));
     found.extend(others);
     (
         by_place(found),

@@ -193,8 +193,9 @@ fn decide(args: &DecideArgs, out: &mut impl Write) -> Result<ExitCode, CliError>
 }
 
 /// Writes a report. When colours are off and the report has no escape sequence (it was
-/// rendered plain, and no policy text brought one), it goes straight out: the stripping
-/// stream would scan every byte for nothing, a quarter of a second on 10,000 processes.
+/// rendered plain, and nothing it shows, such as a file name, brought one), it goes
+/// straight out: the stripping stream would scan every byte for nothing, a quarter of a
+/// second on 10,000 processes.
 fn write_text(out: &mut AutoStream<Stdout>, text: &str) -> Result<(), CliError> {
     if out.current_choice() == anstream::ColorChoice::Never && !text.contains('\x1b') {
         write_all(&mut std::io::stdout().lock(), text)

@@ -156,6 +156,22 @@ fn colour_follows_the_flag_and_no_color() {
     assert!(!stdout(&no_color).contains("\u{1b}["), "NO_COLOR wins");
 }
 
+#[cfg(unix)]
+#[test]
+fn colours_off_strip_escape_sequences_that_come_from_the_input() {
+    // A plain report goes straight out, unless something it shows brings an escape sequence
+    // (here a file name; snippets and values are escaped already): then it still passes
+    // through the stripping stream.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p\u{1b}[31m.omni"), TYPO).unwrap();
+    let never = stdout(&omnilint_in(
+        dir.path(),
+        &["check", ".", "--color", "never"],
+    ));
+    assert!(never.contains("--> p.omni:5:9"), "{never:?}");
+    assert!(!never.contains('\u{1b}'), "{never:?}");
+}
+
 #[test]
 fn a_missing_path_is_a_one_line_error_with_exit_2() {
     let output = omnilint(&["check", "no/such/dir"]);
