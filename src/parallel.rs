@@ -47,6 +47,20 @@ where
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `f` applied to contiguous parts of `items`, one part per core, on every core; the results
+/// in the parts' order. For work with a setup worth paying once per part rather than once
+/// per item (a copy of shared state, say).
+pub fn map_parts<T, R, F>(items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&[T]) -> R + Sync,
+{
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let parts: Vec<&[T]> = items.chunks(items.len().div_ceil(cores).max(1)).collect();
+    map(&parts, |part| f(part))
+}
+
 /// Drops `items` on up to as many threads as the machine has cores, in contiguous parts:
 /// for large trees of small allocations, whose freeing takes as long as building them.
 /// Fewer than [`MIN_ITEMS_TO_DROP_APART`] are dropped here: a thread costs more than
@@ -108,6 +122,15 @@ mod tests {
         let here = std::cell::Cell::new(1); // not `Sync`: stays on the calling thread
         let (a, b) = super::beside(|| here.get() + 1, || (0..10u64).sum::<u64>());
         assert_eq!((a, b), (2, 45));
+    }
+
+    #[test]
+    fn parts_cover_the_items_in_order() {
+        for n in [0u64, 1, 2, 3, 1001] {
+            let items: Vec<u64> = (0..n).collect();
+            let parts = super::map_parts(&items, <[u64]>::to_vec);
+            assert_eq!(parts.concat(), items);
+        }
     }
 
     #[test]

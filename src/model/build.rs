@@ -37,6 +37,10 @@ pub fn build(name: &Ident, files: &[&ast::File]) -> Result<Model, Vec<Diagnostic
     }
 }
 
+/// Below this many processes, they are defined on the calling thread: a copy of the
+/// resolver and a thread cost more than they save.
+const MIN_PROCESSES_TO_SPLIT: usize = 64;
+
 /// A top-level name: what it is and which entry of its table it is.
 #[derive(Clone, Copy)]
 struct Declared {
@@ -446,6 +450,7 @@ impl Resolver {
     fn define_bodies(&mut self, items: &[&Node<ast::Item>]) {
         let mut channel = 0;
         let mut action = 0;
+        let mut processes: Vec<&ast::ProcessDef> = Vec::new();
         for item in items {
             if !self.is_declared(&item.node) {
                 continue;
@@ -465,9 +470,43 @@ impl Resolver {
                     action += 1;
                 }
                 ast::Item::Rule(def) => self.define_rule(def),
-                ast::Item::Process(def) => self.define_process(def),
+                ast::Item::Process(def) => processes.push(def),
                 _ => {}
             }
+        }
+        self.define_processes(&processes);
+    }
+
+    /// Defines every process, in order. A process's definition reads what was declared and
+    /// defined before (names, types, fields, actions' signatures) and changes nothing but
+    /// its own process and its own findings, so a large policy's processes are defined on
+    /// every core, each part by a copy of this resolver; the processes and findings are
+    /// put back in order, as if defined here one after the other.
+    fn define_processes(&mut self, defs: &[&ast::ProcessDef]) {
+        if defs.len() < MIN_PROCESSES_TO_SPLIT {
+            for def in defs {
+                self.define_process(def);
+            }
+            return;
+        }
+        let this = &*self;
+        let parts = crate::parallel::map_parts(defs, |part| {
+            let mut copy = Resolver {
+                model: this.model.clone(),
+                diags: Vec::new(),
+                top: this.top.clone(),
+                poisoned: this.poisoned.clone(),
+                named_types: this.named_types.clone(),
+            };
+            let already = copy.model.processes.len();
+            for def in part {
+                copy.define_process(def);
+            }
+            (copy.model.processes.split_off(already), copy.diags)
+        });
+        for (processes, diags) in parts {
+            self.model.processes.extend(processes);
+            self.diags.extend(diags);
         }
     }
 
@@ -1032,4 +1071,67 @@ fn index(model: &Model) -> Index {
         }
     }
     index
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{Input, check};
+
+    /// Enough processes for their definitions to be split between cores; every tenth
+    /// names a state it does not have, one in each part.
+    fn policy(with_mistakes: bool) -> String {
+        let mut text = String::from("policy split\naction go\n");
+        for i in 0..70 {
+            let target = if with_mistakes && i % 10 == 3 {
+                "nowhere"
+            } else {
+                "done"
+            };
+            text.push_str(&format!(
+                "process p{i} {{\n  start s\n  state s {{\n    do go -> {target}\n  }}\n  final done\n}}\n"
+            ));
+        }
+        text
+    }
+
+    fn read(text: String) -> crate::lint::Report {
+        check(vec![Input {
+            name: "split.omni".into(),
+            contents: text.into_bytes(),
+        }])
+    }
+
+    #[test]
+    fn processes_defined_in_parts_come_back_in_order() {
+        let report = read(policy(false));
+        let model = report.policies[0].model.as_ref().expect("the policy reads");
+        let names: Vec<String> = model
+            .processes
+            .iter()
+            .map(|p| p.name.node.clone())
+            .collect();
+        let expected: Vec<String> = (0..70).map(|i| format!("p{i}")).collect();
+        assert_eq!(names, expected);
+        assert!(
+            model
+                .processes
+                .iter()
+                .all(|p| p.states[0].transitions.len() == 1)
+        );
+    }
+
+    #[test]
+    fn every_part_reports_its_mistakes_once() {
+        let report = read(policy(true));
+        let messages: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        let expected: Vec<String> = (0..70)
+            .filter(|i| i % 10 == 3)
+            .map(|i| format!("process `p{i}` has no state `nowhere`"))
+            .collect();
+        assert_eq!(messages, expected);
+    }
 }
