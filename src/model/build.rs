@@ -1080,8 +1080,11 @@ mod tests {
     /// Enough processes for their definitions to be split between cores; every tenth
     /// names a state it does not have, one in each part.
     fn policy(with_mistakes: bool) -> String {
+        const PROCESSES: usize = 70;
+        // The split path runs.
+        const { assert!(PROCESSES >= super::MIN_PROCESSES_TO_SPLIT) };
         let mut text = String::from("policy split\naction go\n");
-        for i in 0..70 {
+        for i in 0..PROCESSES {
             let target = if with_mistakes && i % 10 == 3 {
                 "nowhere"
             } else {
