@@ -4,6 +4,11 @@
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// How many threads can run at once here (one when the machine will not say).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
 /// `f` applied to every item, on up to as many threads as the machine has cores; the results
 /// are in the items' order. Items are handed out one at a time, so a few large items do not
 /// leave a thread idle while another works through a long list.
@@ -13,9 +18,7 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(items.len());
+    let threads = cores().min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -56,8 +59,7 @@ where
     R: Send,
     F: Fn(&[T]) -> R + Sync,
 {
-    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let parts: Vec<&[T]> = items.chunks(items.len().div_ceil(cores).max(1)).collect();
+    let parts: Vec<&[T]> = items.chunks(items.len().div_ceil(cores()).max(1)).collect();
     map(&parts, |part| f(part))
 }
 
@@ -66,9 +68,7 @@ where
 /// Fewer than [`MIN_ITEMS_TO_DROP_APART`] are dropped here: a thread costs more than
 /// freeing a few small ones saves.
 pub fn drop_all<T: Send>(mut items: Vec<T>) {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(items.len());
+    let threads = cores().min(items.len());
     if threads <= 1 || items.len() < MIN_ITEMS_TO_DROP_APART {
         return;
     }
@@ -92,8 +92,7 @@ pub fn beside<A, B>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + Send) 
 where
     B: Send,
 {
-    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    if cores <= 1 {
+    if cores() <= 1 {
         let a = here();
         return (a, there());
     }

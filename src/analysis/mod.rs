@@ -275,17 +275,20 @@ impl<'m> Analysis<'m> {
 
     /// Every reached state of every process, in order.
     pub fn reached_states(&self) -> impl Iterator<Item = (ProcessId, StateId)> + '_ {
+        (0..self.model().processes.len())
+            .flat_map(move |i| self.reached_states_of(ProcessId(i as u32)))
+    }
+
+    /// The reached states of `process`, in order.
+    pub fn reached_states_of(
+        &self,
+        process: ProcessId,
+    ) -> impl Iterator<Item = (ProcessId, StateId)> + '_ {
         self.model()
-            .processes
-            .iter()
-            .enumerate()
-            .flat_map(move |(i, process)| {
-                let id = ProcessId(i as u32);
-                process
-                    .state_ids()
-                    .filter(move |s| self.is_reached(id, *s))
-                    .map(move |s| (id, s))
-            })
+            .process(process)
+            .state_ids()
+            .filter(move |s| self.is_reached(process, *s))
+            .map(move |s| (process, s))
     }
 
     /// Whether `state` of `process` is reached for some data.
@@ -790,10 +793,12 @@ impl<'m> Analysis<'m> {
             targets.first()
         };
         let to = to.map(|s| target_name(*s)).unwrap_or_default();
+        // For `on` and `do`: the data and parameters the step is taken with.
+        let reaching = || how.map_or_else(|| sem.dom.vars.mk_false(), |h| before.and(h));
         let (kind, text) = match &t.node {
             Transition::On { action, .. } => {
                 let a = action.node;
-                let reaching = how.map_or_else(|| sem.dom.vars.mk_false(), |h| before.and(h));
+                let reaching = reaching();
                 let channel = explorer.channels(&t.node).into_iter().find(|c| {
                     domain::intersects(&reaching, &sem.completes(a, Performer::Channel(*c), 0))
                 });
@@ -811,7 +816,7 @@ impl<'m> Analysis<'m> {
             }
             Transition::Do { action, .. } => {
                 let a = action.node;
-                let chosen = how.map_or_else(|| sem.dom.vars.mk_false(), |h| before.and(h));
+                let chosen = reaching();
                 (
                     StepKind::System,
                     format!("the system does {} -> {to}", self.call_text(a, &chosen)),

@@ -164,11 +164,11 @@ impl<'m> Context<'_, 'm> {
             .filter(|(id, _)| self.shard.covers(*id))
     }
 
-    /// The states some data reach, of the processes this run covers.
+    /// The states some data reach, of the processes this run covers (the others' are not
+    /// looked at).
     pub fn reached_states(&self) -> impl Iterator<Item = (ProcessId, StateId)> + '_ {
-        self.analysis
-            .reached_states()
-            .filter(|(id, _)| self.shard.covers(*id))
+        self.processes()
+            .flat_map(|(id, _)| self.analysis.reached_states_of(id))
     }
 }
 

@@ -498,11 +498,11 @@ impl Resolver {
                 poisoned: this.poisoned.clone(),
                 named_types: this.named_types.clone(),
             };
-            let already = copy.model.processes.len();
+            // Processes are defined only here, so the copy starts with none.
             for def in part {
                 copy.define_process(def);
             }
-            (copy.model.processes.split_off(already), copy.diags)
+            (copy.model.processes, copy.diags)
         });
         for (processes, diags) in parts {
             self.model.processes.extend(processes);
