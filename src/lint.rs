@@ -257,16 +257,13 @@ fn findings(model: &Model, analysis: &Analysis<'_>, split: bool) -> (Vec<Diagnos
         found
     };
     let fork = analysis.fork();
-    let (mut found, theirs) = crate::parallel::beside(
+    let (mut found, (others, others_cut_short)) = crate::parallel::beside(
         || share(analysis, 0),
         || {
-            let copy = fork.analysis(model).ok()?;
-            Some((share(&copy, 1), copy.was_cut_short()))
+            let copy = fork.analysis(model);
+            (share(&copy, 1), copy.was_cut_short())
         },
     );
-    // The copy encodes a model already encoded once, so it cannot fail; if it did, this
-    // thread has taken every whole-policy check, and runs the other half here.
-    let (others, others_cut_short) = theirs.unwrap_or_else(|| (share(analysis, 1), false));
     found.extend(others);
     (
         by_place(found),

@@ -324,7 +324,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         // completes in the same data share the answer.
         let guard = match when {
             Some(w) => sem.dom.cond(w, &[(action.node, 0)]),
-            None => sem.dom.vars.mk_true(),
+            None => sem.dom.vars().mk_true(),
         };
         let mut answered: Vec<(&Bdd, bool)> = Vec::new();
         for (channel, completes) in &open {

@@ -287,11 +287,11 @@ impl<'s, 'm> Explorer<'s, 'm> {
             }
             Transition::Await { event, when, .. } => {
                 if !self.available.contains(&event.node) {
-                    return Some(dom.vars.mk_false());
+                    return Some(dom.vars().mk_false());
                 }
                 Some(
                     when.as_ref()
-                        .map_or_else(|| dom.vars.mk_true(), |w| dom.cond(w, &[])),
+                        .map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[])),
                 )
             }
             _ => None,
@@ -301,7 +301,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// The requirement of running `processes` as sub-processes.
     fn requires(&self, processes: &[ProcessId]) -> Bdd {
         let dom = &self.sem.dom;
-        let mut req = dom.vars.mk_true();
+        let mut req = dom.vars().mk_true();
         for p in processes {
             for r in &self.sem.model().process(*p).requires {
                 req = req.and(&dom.cond(r, &[]));
@@ -384,7 +384,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                             fired.insert(fired_as(Firing::Moved));
                             image
                         }
-                        None => sem.dom.vars.mk_false(),
+                        None => sem.dom.vars().mk_false(),
                     };
                     out.push((mv(false), with(target.node), image));
                 }
@@ -467,12 +467,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
             Transition::Do { action, when, .. } => (action.node, when, vec![Performer::System]),
             _ => return None,
         };
-        let completes = performers.iter().fold(dom.vars.mk_false(), |acc, p| {
+        let completes = performers.iter().fold(dom.vars().mk_false(), |acc, p| {
             acc.or(&sem.completes(action, *p, 0))
         });
         let guard = when
             .as_ref()
-            .map_or_else(|| dom.vars.mk_true(), |w| dom.cond(w, &[(action, 0)]));
+            .map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[(action, 0)]));
         Some(completes.and(&guard))
     }
 
@@ -555,8 +555,8 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 reached.insert(target, merged);
             }
         }
-        let mut success = dom.vars.mk_false();
-        let mut failure = dom.vars.mk_false();
+        let mut success = dom.vars().mk_false();
+        let mut failure = dom.vars().mk_false();
         for (tuple, data) in &reached {
             match self.outcome(&components, tuple) {
                 Some(FinalKind::Success) => success = success.or(data),
@@ -589,7 +589,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let mut closed = data.clone();
         let mut frontier = data.clone();
         while !events.is_empty() && !frontier.is_false() {
-            let mut next = self.sem.dom.vars.mk_false();
+            let mut next = self.sem.dom.vars().mk_false();
             for event in &events {
                 next = next.or(&self.sem.event_post(&frontier, *event, 0));
             }
@@ -663,8 +663,8 @@ impl<'s, 'm> Explorer<'s, 'm> {
             }
             frontier = next;
         }
-        let mut success = self.sem.dom.vars.mk_false();
-        let mut failure = self.sem.dom.vars.mk_false();
+        let mut success = self.sem.dom.vars().mk_false();
+        let mut failure = self.sem.dom.vars().mk_false();
         for (tuple, data) in &reached {
             match self.outcome(components, tuple) {
                 Some(FinalKind::Success) => success = success.or(data),
@@ -719,12 +719,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
             Transition::On { action, .. } | Transition::Do { action, .. } => {
                 let enabled = self
                     .enabled_with_params(t)
-                    .unwrap_or_else(|| dom.vars.mk_false());
+                    .unwrap_or_else(|| dom.vars().mk_false());
                 let how = enabled.and(&sem.pre(target, action.node, 0));
                 return (how.exists(&dom.param_vars(action.node, 0)), Some(how));
             }
             Transition::Await { event, .. } => {
-                let enabled = self.enabled(t).unwrap_or_else(|| dom.vars.mk_false());
+                let enabled = self.enabled(t).unwrap_or_else(|| dom.vars().mk_false());
                 enabled.and(&sem.event_pre(target, event.node, 0))
             }
             Transition::After { .. } => target.clone(),
@@ -734,7 +734,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 failure,
                 target,
             ),
-            Transition::Handoff { .. } => dom.vars.mk_false(),
+            Transition::Handoff { .. } => dom.vars().mk_false(),
         };
         (pre, None)
     }
@@ -765,7 +765,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// allowed input, and only then narrowed to `at`: one backward pass serves every call site.
     fn sub_pre(&self, callees: &[ProcessId], at: Option<&Bdd>, failure: bool, target: &Bdd) -> Bdd {
         let Some(at) = at else {
-            return self.sem.dom.vars.mk_false();
+            return self.sem.dom.vars().mk_false();
         };
         if at.is_false() {
             return at.clone();
@@ -800,7 +800,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
             let summary = Rc::new(
                 back.get(&start)
                     .cloned()
-                    .unwrap_or_else(|| dom.vars.mk_false())
+                    .unwrap_or_else(|| dom.vars().mk_false())
                     .and(&input),
             );
             self.memo
@@ -815,7 +815,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
     /// when `or_failure`, in failure: [`Self::sub_can_end`] before it is narrowed to the
     /// caller's data.
     pub fn sub_can_end_anywhere(&self, callees: &[ProcessId], or_failure: bool) -> Bdd {
-        let all = self.sem.dom.vars.mk_true();
+        let all = self.sem.dom.vars().mk_true();
         let success = self.sub_pre_anywhere(callees, false, &all);
         if or_failure {
             success.or(&self.sub_pre_anywhere(callees, true, &all))
@@ -924,7 +924,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 let known = back
                     .get(from)
                     .cloned()
-                    .unwrap_or_else(|| dom.vars.mk_false());
+                    .unwrap_or_else(|| dom.vars().mk_false());
                 let new = pre.and_not(&known);
                 if !new.is_false() {
                     back.insert(from.clone(), known.or(&new));

@@ -50,16 +50,16 @@ pub struct Fork {
     emitted: BTreeSet<EventId>,
     cut_short: bool,
     is_root: Vec<bool>,
-    relations: Arc<semantics::Relations>,
+    shared: semantics::Shared,
 }
 
 impl Fork {
     /// The analysis this fork was copied from, of `model`, with empty caches.
-    pub fn analysis(self, model: &Model) -> Result<Analysis<'_>, domain::TooLarge> {
-        let sem = Semantics::new(model)?.with_relations(self.relations);
-        let nothing = sem.dom.vars.mk_false();
+    pub fn analysis(self, model: &Model) -> Analysis<'_> {
+        let sem = Semantics::sharing(model, self.shared);
+        let nothing = sem.dom.vars().mk_false();
         let memo = Memo::merged(vec![self.explored]);
-        Ok(Analysis {
+        Analysis {
             sem,
             available: self.available,
             ran: self.ran,
@@ -70,7 +70,7 @@ impl Fork {
             caches: Caches::default(),
             is_root: self.is_root,
             nothing,
-        })
+        }
     }
 }
 
@@ -170,7 +170,7 @@ impl<'m> Analysis<'m> {
         // the set of available events stops growing.
         let mut available = external.clone();
         let (memo, log, cut_short) = loop {
-            let (memo, log) = explore_roots(&sem, &roots, &available)?;
+            let (memo, log) = explore_roots(&sem, &roots, &available);
             let next: BTreeSet<EventId> =
                 external.iter().chain(log.emitted.iter()).copied().collect();
             if next == available {
@@ -183,9 +183,9 @@ impl<'m> Analysis<'m> {
 
         let (memo, explorations) = memo;
         let contexts = contexts(model, &explorations);
-        let reach = reach_of_every_state(&sem, &explorations, &contexts, &available, &roots)?;
+        let reach = reach_of_every_state(&sem, &explorations, &contexts, &available, &roots);
         let facts = Arc::new(facts(&explorations, contexts, reach));
-        let nothing = sem.dom.vars.mk_false();
+        let nothing = sem.dom.vars().mk_false();
         Ok(Analysis {
             sem,
             available,
@@ -234,7 +234,7 @@ impl<'m> Analysis<'m> {
             emitted: self.emitted.clone(),
             cut_short: self.cut_short,
             is_root: self.is_root.clone(),
-            relations: self.sem.relations(),
+            shared: self.sem.shared(),
         }
     }
 
@@ -323,12 +323,12 @@ impl<'m> Analysis<'m> {
         match t {
             Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => explorer
                 .enabled(t)
-                .map_or_else(|| self.sem.dom.vars.mk_false(), |e| e.and(reach)),
+                .map_or_else(|| self.sem.dom.vars().mk_false(), |e| e.and(reach)),
             Transition::After { .. } => reach.clone(),
             Transition::Call { otherwise, .. } | Transition::All { otherwise, .. } => {
                 explorer.sub_can_end(&t.callees(), reach, otherwise.is_some())
             }
-            Transition::Handoff { .. } => self.sem.dom.vars.mk_false(),
+            Transition::Handoff { .. } => self.sem.dom.vars().mk_false(),
         }
     }
 
@@ -398,7 +398,7 @@ impl<'m> Analysis<'m> {
     /// `movable`, and enough to ask whether all reached data can move on.
     pub fn exits(&self, explorer: &Explorer<'_, 'm>, process: ProcessId, state: StateId) -> Bdd {
         let transitions = &self.model().process(process).state(state).transitions;
-        let mut exits = self.sem.dom.vars.mk_false();
+        let mut exits = self.sem.dom.vars().mk_false();
         for t in transitions {
             match &t.node {
                 Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
@@ -406,7 +406,7 @@ impl<'m> Analysis<'m> {
                         exits = exits.or(&enabled);
                     }
                 }
-                Transition::After { .. } => return self.sem.dom.vars.mk_true(),
+                Transition::After { .. } => return self.sem.dom.vars().mk_true(),
                 Transition::Handoff { .. } => {}
                 Transition::Call { otherwise, .. } | Transition::All { otherwise, .. } => {
                     let callees = t.node.callees();
@@ -467,7 +467,7 @@ impl<'m> Analysis<'m> {
         let point = self
             .sem
             .dom
-            .vars
+            .vars()
             .mk_conjunctive_clause(&BddPartialValuation::from_values(&fields));
         Some((valuation, point))
     }
@@ -486,7 +486,7 @@ impl<'m> Analysis<'m> {
             .collect();
         let outside = context.and_not(bad);
         // Per variable: the value the kept fields fix, if any.
-        let mut fixed = vec![None; usize::from(dom.vars.num_vars())];
+        let mut fixed = vec![None; usize::from(dom.vars().num_vars())];
         for f in &all {
             for bit in &dom.field(*f).bits {
                 fixed[bit.to_index()] = Some(valuation.value(*bit));
@@ -552,7 +552,7 @@ impl<'m> Analysis<'m> {
             }
         }
         let fixed = dom
-            .vars
+            .vars()
             .mk_conjunctive_clause(&BddPartialValuation::from_values(&literals));
         let fields = self.explaining_fields(&valuation, &context.and(&fixed), &bad.and(&fixed));
         let mut values: Vec<Binding> = dom
@@ -794,7 +794,7 @@ impl<'m> Analysis<'m> {
         };
         let to = to.map(|s| target_name(*s)).unwrap_or_default();
         // For `on` and `do`: the data and parameters the step is taken with.
-        let reaching = || how.map_or_else(|| sem.dom.vars.mk_false(), |h| before.and(h));
+        let reaching = || how.map_or_else(|| sem.dom.vars().mk_false(), |h| before.and(h));
         let (kind, text) = match &t.node {
             Transition::On { action, .. } => {
                 let a = action.node;
@@ -905,7 +905,7 @@ fn reach_of_every_state(
     contexts: &[Vec<Arc<Exploration>>],
     available: &BTreeSet<EventId>,
     roots: &[ProcessId],
-) -> Result<Vec<Option<Vec<Bdd>>>, domain::TooLarge> {
+) -> Vec<Option<Vec<Bdd>>> {
     let model = sem.model();
     // What reaches each state from explorations of several processes together (`all`);
     // in the explorations' stable order.
@@ -941,14 +941,14 @@ fn reach_of_every_state(
     let mut per_process: Vec<(ProcessId, Option<Arc<Exploration>>)> = (0..model.processes.len())
         .map(|p| (ProcessId(p as u32), None))
         .collect();
-    for (process, run) in in_parts(sem, &called_often, split, rerun)?
+    for (process, run) in in_parts(sem, &called_often, split, rerun)
         .into_iter()
         .flatten()
     {
         per_process[process.index()].1 = Some(run);
     }
-    let empty = sem.dom.vars.mk_false();
-    Ok(crate::parallel::map(&per_process, |(process, rerun)| {
+    let empty = sem.dom.vars().mk_false();
+    crate::parallel::map(&per_process, |(process, rerun)| {
         let states = model.process(*process).states.len();
         let beside_others = together[process.index()].iter().any(|s| !s.is_empty());
         if rerun.is_none() && contexts[process.index()].len() <= 1 && !beside_others {
@@ -971,7 +971,7 @@ fn reach_of_every_state(
             })
             .collect::<Vec<Bdd>>()
             .into()
-    }))
+    })
 }
 
 /// How many parts the roots are explored in, each with a memo of its own, on as many cores
@@ -991,14 +991,14 @@ fn explore_roots(
     sem: &Semantics<'_>,
     roots: &[ProcessId],
     available: &BTreeSet<EventId>,
-) -> Result<(Memo, semantics::Log), domain::TooLarge> {
+) -> (Memo, semantics::Log) {
     if roots.len() < MIN_ROOTS_TO_SPLIT {
-        return Ok(explore_part(sem, roots, available));
+        return explore_part(sem, roots, available);
     }
     let explored = in_parts(sem, roots, true, |part_sem, part| {
         let (memo, log) = explore_part(part_sem, part, available);
         (memo.into_explored(), log)
-    })?;
+    });
     let mut log = semantics::Log::default();
     let mut memos = Vec::with_capacity(explored.len());
     for (memo, part_log) in explored {
@@ -1007,7 +1007,7 @@ fn explore_roots(
         log.cut_short |= part_log.cut_short;
         memos.push(memo);
     }
-    Ok((Memo::merged(memos), log))
+    (Memo::merged(memos), log)
 }
 
 /// With `split`, `work` on each of [`ROOT_PARTS`] parts of `processes`, in parallel, each
@@ -1018,21 +1018,18 @@ fn in_parts<R: Send>(
     processes: &[ProcessId],
     split: bool,
     work: impl Fn(&Semantics<'_>, &[ProcessId]) -> R + Sync,
-) -> Result<Vec<R>, domain::TooLarge> {
+) -> Vec<R> {
     if !split {
-        return Ok(vec![work(sem, processes)]);
+        return vec![work(sem, processes)];
     }
     let model = sem.model();
     let parts: Vec<&[ProcessId]> = processes
         .chunks(processes.len().div_ceil(ROOT_PARTS).max(1))
         .collect();
-    let relations = sem.relations();
+    let shared = sem.shared();
     crate::parallel::map(&parts, |part| {
-        let part_sem = Semantics::new(model)?.with_relations(Arc::clone(&relations));
-        Ok(work(&part_sem, part))
+        work(&Semantics::sharing(model, shared.clone()), part)
     })
-    .into_iter()
-    .collect()
 }
 
 /// Explores `roots` one after the other with one memo, and what they ran (`sem`'s log).
@@ -1214,7 +1211,7 @@ pub fn process_requires(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
         .process(process)
         .requires
         .iter()
-        .fold(sem.dom.vars.mk_true(), |acc, r| {
+        .fold(sem.dom.vars().mk_true(), |acc, r| {
             acc.and(&sem.dom.cond(r, &[]))
         })
 }
@@ -1265,7 +1262,7 @@ mod tests {
         let available = BTreeSet::new();
 
         let (whole, whole_log) = explore_part(&sem, &roots, &available);
-        let (split, split_log) = explore_roots(&sem, &roots, &available).unwrap();
+        let (split, split_log) = explore_roots(&sem, &roots, &available);
 
         let (whole, split) = (whole.explorations(), split.explorations());
         assert!(whole.len() > roots.len(), "sub-processes were explored too");
@@ -1317,7 +1314,7 @@ mod tests {
             let facts = &analysis.facts[p];
             for state in process.state_ids() {
                 let tuple = vec![state];
-                let mut united = analysis.sem.dom.vars.mk_false();
+                let mut united = analysis.sem.dom.vars().mk_false();
                 for context in &facts.contexts {
                     if let Some(data) = context.reached.get(&tuple) {
                         united = united.or(data);

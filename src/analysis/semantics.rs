@@ -22,7 +22,7 @@
 //! as a function of the data before. Each image at depth 0 is then one relational product
 //! with it, and each preimage another; both are exact, as images distribute over unions.
 
-use super::domain::{Domain, Frame, MAX_CASCADE};
+use super::domain::{Domain, Frame, Layout, MAX_CASCADE};
 use super::hash::HashMap;
 use crate::model::{
     ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
@@ -104,7 +104,7 @@ impl Records {
         Records {
             ran: BTreeMap::new(),
             emitted: BTreeMap::new(),
-            cut_short: dom.vars.mk_false(),
+            cut_short: dom.vars().mk_false(),
         }
     }
 }
@@ -157,6 +157,17 @@ struct EffectsPlan {
     assign: Bdd,
 }
 
+/// What a [`Semantics`] works out once per policy, shared with the semantics of the same
+/// policy on other threads (see [`Semantics::shared`]).
+#[derive(Clone)]
+pub struct Shared {
+    layout: Arc<Layout>,
+    invariant: Bdd,
+    allowed: Bdd,
+    breakable: Arc<Vec<Bdd>>,
+    relations: Arc<Relations>,
+}
+
 /// The semantics of one policy's actions over its data domain.
 pub struct Semantics<'m> {
     /// The data encoding.
@@ -166,7 +177,7 @@ pub struct Semantics<'m> {
     /// The data every field type and every invariant allows.
     pub allowed: Bdd,
     /// Per action: the invariants that mention a field it writes, the only ones it can break.
-    breakable: Vec<Bdd>,
+    breakable: Arc<Vec<Bdd>>,
     completes: RefCell<HashMap<(ActionId, Performer, usize), Bdd>>,
     effects: RefCell<HashMap<(ActionId, usize), EffectsPlan>>,
     log: RefCell<Log>,
@@ -183,7 +194,7 @@ impl<'m> Semantics<'m> {
     /// Builds the semantics of `model`, or says why its data cannot be encoded.
     pub fn new(model: &'m Model) -> Result<Self, super::domain::TooLarge> {
         let dom = Domain::new(model)?;
-        let mut invariant = dom.vars.mk_true();
+        let mut invariant = dom.vars().mk_true();
         let mut each: Vec<Bdd> = Vec::new();
         for rule in &model.index.invariants {
             if let RuleKind::Invariant(cond) = &model.rule(*rule).kind.node {
@@ -203,22 +214,46 @@ impl<'m> Semantics<'m> {
                     .collect();
                 each.iter()
                     .filter(|inv| written.iter().any(|b| inv.support_set().contains(b)))
-                    .fold(dom.vars.mk_true(), |acc, inv| acc.and(inv))
+                    .fold(dom.vars().mk_true(), |acc, inv| acc.and(inv))
             })
             .collect();
-        Ok(Semantics {
-            allowed: dom.valid.and(&invariant),
+        let shared = Shared {
+            allowed: dom.valid().and(&invariant),
+            layout: dom.layout(),
+            invariant,
+            breakable: Arc::new(breakable),
             relations: Arc::new(Relations::new(model)),
-            recording: RefCell::new(None),
-            asked: RefCell::default(),
-            relation_after: relation_after(model),
+        };
+        Ok(Self::with(dom, shared))
+    }
+
+    /// A semantics of `model` with what another semantics of it worked out (see
+    /// [`Self::shared`]), and caches of its own.
+    pub fn sharing(model: &'m Model, shared: Shared) -> Self {
+        Self::with(Domain::sharing(model, Arc::clone(&shared.layout)), shared)
+    }
+
+    fn with(dom: Domain<'m>, shared: Shared) -> Self {
+        let Shared {
+            layout: _,
+            invariant,
+            allowed,
+            breakable,
+            relations,
+        } = shared;
+        Semantics {
+            relation_after: relation_after(dom.model()),
             dom,
             invariant,
+            allowed,
             breakable,
+            relations,
+            recording: RefCell::new(None),
+            asked: RefCell::default(),
             completes: RefCell::default(),
             effects: RefCell::default(),
             log: RefCell::new(Log::default()),
-        })
+        }
     }
 
     /// The model.
@@ -226,17 +261,17 @@ impl<'m> Semantics<'m> {
         self.dom.model()
     }
 
-    /// The relations of this semantics's actions and events, to share with another
-    /// semantics of the same policy (see [`Self::with_relations`]).
-    pub fn relations(&self) -> Arc<Relations> {
-        Arc::clone(&self.relations)
-    }
-
-    /// This semantics with `relations`, those of another semantics of the same policy (on
-    /// another thread), so that each relation is built once.
-    pub fn with_relations(mut self, relations: Arc<Relations>) -> Self {
-        self.relations = relations;
-        self
+    /// What this semantics worked out once for its policy, to share with a semantics of
+    /// the same policy on another thread (see [`Self::sharing`]): so that the layout, the
+    /// invariants and each relation are built once.
+    pub fn shared(&self) -> Shared {
+        Shared {
+            layout: self.dom.layout(),
+            invariant: self.invariant.clone(),
+            allowed: self.allowed.clone(),
+            breakable: Arc::clone(&self.breakable),
+            relations: Arc::clone(&self.relations),
+        }
     }
 
     /// Takes the log of what ran since the last call.
@@ -381,7 +416,7 @@ impl<'m> Semantics<'m> {
             .chain(unassigned)
             .collect();
         let others: Vec<BddVariable> = dom
-            .vars
+            .vars()
             .variables()
             .into_iter()
             .filter(|v| !before.contains(v))
@@ -441,7 +476,7 @@ impl<'m> Semantics<'m> {
     /// The data in which some forbid of `action` applying to `performer` holds.
     pub fn forbidden(&self, action: ActionId, performer: Performer, depth: usize) -> Bdd {
         let model = self.model();
-        let mut forbidden = self.dom.vars.mk_false();
+        let mut forbidden = self.dom.vars().mk_false();
         for rule in &model.index.forbids_by_action[action.index()] {
             let kind = &model.rule(*rule).kind.node;
             let channel = match performer {
@@ -452,7 +487,7 @@ impl<'m> Semantics<'m> {
                 && kind.forbid_applies_on(channel)
             {
                 let cond = when.as_ref().map_or_else(
-                    || self.dom.vars.mk_true(),
+                    || self.dom.vars().mk_true(),
                     |w| self.dom.cond(w, &[(action, depth)]),
                 );
                 forbidden = forbidden.or(&cond);
@@ -468,7 +503,7 @@ impl<'m> Semantics<'m> {
             .action(action)
             .requires
             .iter()
-            .fold(self.dom.vars.mk_true(), |acc, r| {
+            .fold(self.dom.vars().mk_true(), |acc, r| {
                 acc.and(&self.dom.cond(r, &frames))
             })
     }
@@ -500,15 +535,15 @@ impl<'m> Semantics<'m> {
         match &effect.value.node {
             Term::Field(source) if assigned.contains(source) => match self.dom.shadow(*source) {
                 Some(shadow) => self.dom.eq_slots(target, shadow),
-                None => self.dom.vars.mk_false(),
+                None => self.dom.vars().mk_false(),
             },
             Term::Value(value) => match self.dom.index_of(target.kind, value) {
                 Some(index) => self.dom.eq_const(target, index),
-                None => self.dom.vars.mk_false(),
+                None => self.dom.vars().mk_false(),
             },
             term => match self.dom.term_slot(term, &frames) {
                 Some(source) => self.dom.eq_slots(target, &source),
-                None => self.dom.vars.mk_false(),
+                None => self.dom.vars().mk_false(),
             },
         }
     }
@@ -516,7 +551,7 @@ impl<'m> Semantics<'m> {
     /// Shadow copies (`shadow == field`) for fields this action both reads and assigns, and
     /// the shadow variables to quantify away afterwards.
     fn shadow_copies(&self, action: ActionId, assigned: &[FieldId]) -> (Bdd, Vec<BddVariable>) {
-        let mut copy = self.dom.vars.mk_true();
+        let mut copy = self.dom.vars().mk_true();
         let mut vars = Vec::new();
         for effect in &self.model().action(action).effects {
             if let Term::Field(source) = effect.value.node {
@@ -560,7 +595,7 @@ impl<'m> Semantics<'m> {
             .action(action)
             .effects
             .iter()
-            .fold(self.dom.vars.mk_true(), |acc, e| {
+            .fold(self.dom.vars().mk_true(), |acc, e| {
                 acc.and(&self.assign(action, depth, e, &assigned))
             });
         let plan = EffectsPlan {
@@ -610,7 +645,7 @@ impl<'m> Semantics<'m> {
     fn trigger_when(&self, rule: RuleId, frames: &[Frame]) -> Bdd {
         match &self.model().rule(rule).kind.node {
             RuleKind::Trigger { when: Some(w), .. } => self.dom.cond(w, frames),
-            _ => self.dom.vars.mk_true(),
+            _ => self.dom.vars().mk_true(),
         }
     }
 
@@ -802,7 +837,7 @@ impl<'m> Semantics<'m> {
         goal: Option<ActionId>,
     ) -> Bdd {
         if goal == Some(action) {
-            return self.dom.vars.mk_true();
+            return self.dom.vars().mk_true();
         }
         let model = self.model();
         let mut data = target.clone();
@@ -944,10 +979,10 @@ process p {
         }
         let mut sets = points.clone();
         for chunk in points.chunks(7) {
-            sets.push(chunk.iter().fold(dom.vars.mk_false(), |acc, p| acc.or(p)));
+            sets.push(chunk.iter().fold(dom.vars().mk_false(), |acc, p| acc.or(p)));
         }
         sets.push(sem.allowed.clone());
-        sets.push(dom.vars.mk_true());
+        sets.push(dom.vars().mk_true());
         sets
     }
 
@@ -976,7 +1011,11 @@ action swap { set c.n = c.m
         let dom = &sem.dom;
         let field = |i: u32| dom.field(FieldId(i)).clone();
         let (n, m, f) = (field(0), field(1), field(2));
-        let mut sets = vec![dom.vars.mk_true(), dom.vars.mk_false(), sem.allowed.clone()];
+        let mut sets = vec![
+            dom.vars().mk_true(),
+            dom.vars().mk_false(),
+            sem.allowed.clone(),
+        ];
         for v in 0..4 {
             sets.push(dom.eq_const(&n, v).and(&dom.eq_const(&f, v % 2)));
             sets.push(dom.cmp_const(&m, CmpOp::Lt, v).or(&dom.eq_const(&n, 3 - v)));
@@ -984,7 +1023,7 @@ action swap { set c.n = c.m
         for a in 0..model.actions.len() {
             let action = ActionId(a as u32);
             let mut enabled = vec![
-                dom.vars.mk_true(),
+                dom.vars().mk_true(),
                 sem.completes(action, Performer::System, 0),
             ];
             if let Some(k) =

@@ -114,7 +114,7 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
     let sem = &cx.analysis.sem;
     let model = cx.model;
     let explorer = cx.analysis.explorer();
-    let none = sem.dom.vars.mk_false();
+    let none = sem.dom.vars().mk_false();
     let def = model.process(process);
     for s in def.state_ids() {
         let reach = cx.analysis.reach(process, s);

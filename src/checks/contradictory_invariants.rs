@@ -60,7 +60,9 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         let satisfiable = |subset: &[usize]| {
             !subset
                 .iter()
-                .fold(sem.dom.valid.clone(), |acc, i| acc.and(&rules[group[*i]].1))
+                .fold(sem.dom.valid().clone(), |acc, i| {
+                    acc.and(&rules[group[*i]].1)
+                })
                 .is_false()
         };
         let all: Vec<usize> = (0..group.len()).collect();

@@ -110,7 +110,7 @@ fn reason(
             let params = dom.params_valid(a, 0);
             let guard = when
                 .as_ref()
-                .map_or_else(|| dom.vars.mk_true(), |w| dom.cond(w, &[(a, 0)]));
+                .map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[(a, 0)]));
             let mut at = reach.and(&params).and(&guard);
             if at.is_false() {
                 let span = when.as_ref().map(|w| w.span);
@@ -133,7 +133,7 @@ fn reason(
                         .collect(),
                 );
             }
-            let allowed = performers.iter().fold(dom.vars.mk_false(), |acc, p| {
+            let allowed = performers.iter().fold(dom.vars().mk_false(), |acc, p| {
                 acc.or(&at.and_not(&sem.forbidden(a, *p, 0)))
             });
             if allowed.is_false() {

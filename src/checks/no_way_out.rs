@@ -67,7 +67,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             let goal = |tuple: &Vec<StateId>| {
                 let state = tuple[0];
                 if process.state(state).is_final() {
-                    return Some(cx.analysis.sem.dom.vars.mk_true());
+                    return Some(cx.analysis.sem.dom.vars().mk_true());
                 }
                 Some(cx.analysis.movable(&explorer, id, state).not())
             };
@@ -81,7 +81,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                     let can_finish = back
                         .get(tuple)
                         .cloned()
-                        .unwrap_or_else(|| cx.analysis.sem.dom.vars.mk_false());
+                        .unwrap_or_else(|| cx.analysis.sem.dom.vars().mk_false());
                     let bad = data.and_not(&can_finish);
                     if bad.is_false() {
                         continue;

@@ -86,7 +86,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 let frame = (then, situation.depth);
                 let holds = when
                     .as_ref()
-                    .map_or_else(|| sem.dom.vars.mk_true(), |w| sem.dom.cond(w, &[frame]));
+                    .map_or_else(|| sem.dom.vars().mk_true(), |w| sem.dom.cond(w, &[frame]));
                 let blocked = situation
                     .fires
                     .and(&holds)

@@ -28,7 +28,7 @@ fn thousands_of_separate_questions_are_each_answered_in_full() {
     let sub = ProcessId(0);
     // More distinct starting data than the budget allows explorations in one question.
     for i in 0..(MAX_EXPLORATIONS as u64 + 1_000) {
-        let mut init = dom.vars.mk_true();
+        let mut init = dom.vars().mk_true();
         for f in 0..13u32 {
             init = init.and(&dom.eq_const(dom.field(FieldId(f)), (i >> f) & 1));
         }
