@@ -869,6 +869,16 @@ fn shadowed_fields(model: &Model) -> Vec<FieldId> {
     shadowed
 }
 
+/// `set` with `vars` quantified away. With none to forget, `set` itself: the library would
+/// still rebuild it in a full pass (`x ∧ x`), and most actions have no parameters.
+pub fn forget(set: &Bdd, vars: &[BddVariable]) -> Bdd {
+    if vars.is_empty() {
+        set.clone()
+    } else {
+        set.exists(vars)
+    }
+}
+
 /// Whether `a` and `b` share a point, without building their intersection (the library's
 /// dry run of the product: no node table, no result).
 pub fn intersects(a: &Bdd, b: &Bdd) -> bool {
@@ -969,6 +979,32 @@ mod tests {
             let (a, b) = (formula(&vars, &left), formula(&vars, &right));
             prop_assert_eq!(intersects(&a, &b), !a.and(&b).is_false());
             prop_assert_eq!(within(&a, &b), a.and_not(&b).is_false());
+        }
+
+        /// `forget` against the definition: a valuation is in the result when flipping
+        /// the forgotten variables some way puts it in the set.
+        #[test]
+        fn forget_is_existential_quantification(
+            ops in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
+            forgotten in prop::collection::btree_set(0..VARS, 0..3),
+        ) {
+            let vars = BddVariableSet::new_anonymous(VARS);
+            let set = formula(&vars, &ops);
+            let all = vars.variables();
+            let forgotten: Vec<BddVariable> =
+                forgotten.iter().map(|i| all[usize::from(*i)]).collect();
+            let result = forget(&set, &forgotten);
+            for bits in 0u32..1 << VARS {
+                let values: Vec<bool> = (0..VARS).map(|i| bits >> i & 1 == 1).collect();
+                let expected = (0u32..1 << forgotten.len()).any(|choice| {
+                    let mut moved = values.clone();
+                    for (k, var) in forgotten.iter().enumerate() {
+                        moved[var.to_index()] = choice >> k & 1 == 1;
+                    }
+                    set.eval_in(&BddValuation::new(moved))
+                });
+                prop_assert_eq!(result.eval_in(&BddValuation::new(values)), expected);
+            }
         }
     }
 }

@@ -12,6 +12,7 @@
 //! Layers (the data first reached at each breadth-first step) are kept, so that a witness can
 //! walk back from any reached data to the start along shortest paths.
 
+use super::domain::forget;
 use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
 use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
@@ -283,7 +284,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         match transition {
             Transition::On { action, .. } | Transition::Do { action, .. } => {
                 let enabled = self.enabled_with_params(transition)?;
-                Some(enabled.exists(&dom.param_vars(action.node, 0)))
+                Some(forget(&enabled, &dom.param_vars(action.node, 0)))
             }
             Transition::Await { event, when, .. } => {
                 if !self.available.contains(&event.node) {
@@ -721,7 +722,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     .enabled_with_params(t)
                     .unwrap_or_else(|| dom.vars().mk_false());
                 let how = enabled.and(&sem.pre(target, action.node, 0));
-                return (how.exists(&dom.param_vars(action.node, 0)), Some(how));
+                return (forget(&how, &dom.param_vars(action.node, 0)), Some(how));
             }
             Transition::Await { event, .. } => {
                 let enabled = self.enabled(t).unwrap_or_else(|| dom.vars().mk_false());

@@ -1071,11 +1071,7 @@ pub fn own_start(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
         .filter(|f| !cone.contains(&FieldId(*f as u32)))
         .flat_map(|f| sem.dom.field(FieldId(f as u32)).bits.iter().copied())
         .collect();
-    if outside.is_empty() {
-        full
-    } else {
-        full.exists(&outside)
-    }
+    domain::forget(&full, &outside)
 }
 
 /// The fields a process can read or write while it runs, or asserts about: in its conditions

@@ -22,7 +22,7 @@
 //! as a function of the data before. Each image at depth 0 is then one relational product
 //! with it, and each preimage another; both are exact, as images distribute over unions.
 
-use super::domain::{Domain, Frame, Layout, MAX_CASCADE};
+use super::domain::{Domain, Frame, Layout, MAX_CASCADE, forget};
 use super::hash::HashMap;
 use crate::model::{
     ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
@@ -422,16 +422,12 @@ impl<'m> Semantics<'m> {
             .filter(|v| !before.contains(v))
             .collect();
         // Each record over the data before and the parameters, read like the relation.
-        let project = |set: Bdd| {
-            set.exists(&others)
-                .and(&kept_unchanged)
-                .exists(&kept_origins)
-        };
+        let project = |set: Bdd| forget(&forget(&set, &others).and(&kept_unchanged), &kept_origins);
         fn each<K: Ord>(map: BTreeMap<K, Bdd>, f: impl Fn(Bdd) -> Bdd) -> BTreeMap<K, Bdd> {
             map.into_iter().map(|(key, set)| (key, f(set))).collect()
         }
         Relation {
-            relation: relation.exists(&kept_origins),
+            relation: forget(&relation, &kept_origins),
             moved: dom.field_mask(&moved),
             moved_bits: moved
                 .iter()
@@ -621,12 +617,10 @@ impl<'m> Semantics<'m> {
             Some(copy) => set.and(copy),
             None => set.clone(),
         };
-        let result = copied.exists(&plan.bits).and(&plan.assign);
-        if plan.shadow_vars.is_empty() {
-            result
-        } else {
-            result.exists(&plan.shadow_vars)
-        }
+        forget(
+            &forget(&copied, &plan.bits).and(&plan.assign),
+            &plan.shadow_vars,
+        )
     }
 
     /// The data (and parameters at `depth`) from which `action`'s effects lead into `target`.
@@ -635,9 +629,9 @@ impl<'m> Semantics<'m> {
         if plan.none {
             return target.clone();
         }
-        let result = target.and(&plan.assign).exists(&plan.bits);
+        let result = forget(&target.and(&plan.assign), &plan.bits);
         match &plan.copy {
-            Some(copy) => result.and(copy).exists(&plan.shadow_vars),
+            Some(copy) => forget(&result.and(copy), &plan.shadow_vars),
             None => result,
         }
     }
@@ -736,10 +730,10 @@ impl<'m> Semantics<'m> {
             data = self.event_post_direct(&data, event.node, depth + 1);
         }
         let params = self.dom.param_vars(action, depth);
-        if params.is_empty() || !quantify {
-            data
+        if quantify {
+            forget(&data, &params)
         } else {
-            data.exists(&params)
+            data
         }
     }
 
@@ -802,7 +796,7 @@ impl<'m> Semantics<'m> {
         let completes = self.completes(action, Performer::System, depth);
         let params = self.dom.param_vars(action, depth);
         let applied = self.post_direct(&set.and(&completes), action, depth, true);
-        let rejected = set.and(&valid).and_not(&completes).exists(&params);
+        let rejected = forget(&set.and(&valid).and_not(&completes), &params);
         applied.or(&rejected)
     }
 
@@ -890,9 +884,7 @@ impl<'m> Semantics<'m> {
         let completes = self.completes(then, Performer::System, depth);
         let applied = completes.and(&self.pre_or_running(target, then, depth, goal));
         let rejected = valid.and_not(&completes).and(target);
-        let triggered = applied
-            .or(&rejected)
-            .exists(&self.dom.param_vars(then, depth));
+        let triggered = forget(&applied.or(&rejected), &self.dom.param_vars(then, depth));
         target.and_not(&when).or(&when.and(&triggered))
     }
 }

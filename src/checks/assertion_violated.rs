@@ -2,6 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::analysis::cascade::trigger_chain;
+use crate::analysis::domain::forget;
 use crate::diagnostic::{Diagnostic, Step, StepKind, Witness};
 use crate::model::{ActionId, Never, ProcessId, StateId, Transition, TriggerSource};
 use biodivine_lib_bdd::Bdd;
@@ -128,10 +129,15 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
                     let Some(enabled) = explorer.enabled_with_params(&t.node) else {
                         continue;
                     };
-                    let data = enabled
-                        .and(reach)
-                        .and(&sem.pre_or_running(&none, action.node, 0, Some(goal)))
-                        .exists(&sem.dom.param_vars(action.node, 0));
+                    let data = forget(
+                        &enabled.and(reach).and(&sem.pre_or_running(
+                            &none,
+                            action.node,
+                            0,
+                            Some(goal),
+                        )),
+                        &sem.dom.param_vars(action.node, 0),
+                    );
                     (TriggerSource::Action(action.node), data)
                 }
                 Transition::Await { event, .. } => {
