@@ -5,6 +5,7 @@
 
 use super::hash::{HashMap, HashSet};
 use super::semantics::{Performer, Semantics};
+use crate::analysis::domain::Sets;
 use crate::model::{ActionId, EventId, FieldId, Model, RuleId, RuleKind, TriggerSource};
 use biodivine_lib_bdd::Bdd;
 use std::collections::{BTreeSet, VecDeque};
@@ -35,7 +36,7 @@ impl Semantics<'_> {
         let (data, rules, frames, depth) = match source {
             TriggerSource::Action(action) => (
                 self.effects_image(
-                    &from.and(&self.completes(action, Performer::System, 0)),
+                    &from.meet(&self.completes(action, Performer::System, 0)),
                     action,
                     0,
                 ),

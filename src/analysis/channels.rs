@@ -16,6 +16,7 @@ use super::explore::Explorer;
 use super::hash::HashMap;
 use super::semantics::Performer;
 use super::{Analysis, cached};
+use crate::analysis::domain::Sets;
 use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Span;
 use crate::syntax::ast::FinalKind;
@@ -333,7 +334,7 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                 .find(|(b, _)| *b == completes)
                 .map(|(_, f)| *f);
             fires[channel.index()] = known.unwrap_or_else(|| {
-                let answer = super::domain::intersects(reach, &guard.and(completes));
+                let answer = super::domain::intersects(reach, &guard.meet(completes));
                 answered.push((completes, answer));
                 answer
             });

@@ -15,6 +15,7 @@
 use super::domain::forget;
 use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
+use crate::analysis::domain::Sets;
 use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Node;
 use crate::syntax::ast::FinalKind;
@@ -305,7 +306,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let mut req = dom.vars().mk_true();
         for p in processes {
             for r in &self.sem.model().process(*p).requires {
-                req = req.and(&dom.cond(r, &[]));
+                req = req.meet(&dom.cond(r, &[]));
             }
         }
         req
@@ -393,7 +394,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     let Some(enabled) = self.enabled(&t.node) else {
                         continue;
                     };
-                    let start = data.and(&enabled);
+                    let start = data.meet(&enabled);
                     if !start.is_false() {
                         fired.insert(fired_as(Firing::Moved));
                     }
@@ -413,7 +414,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     target, otherwise, ..
                 } => {
                     let callees = t.node.callees();
-                    let input = data.and(&self.requires(&callees));
+                    let input = data.meet(&self.requires(&callees));
                     if input.is_false() {
                         continue;
                     }
@@ -469,12 +470,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
             _ => return None,
         };
         let completes = performers.iter().fold(dom.vars().mk_false(), |acc, p| {
-            acc.or(&sem.completes(action, *p, 0))
+            acc.join(&sem.completes(action, *p, 0))
         });
         let guard = when
             .as_ref()
             .map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[(action, 0)]));
-        Some(completes.and(&guard))
+        Some(completes.meet(&guard))
     }
 
     /// The breadth-first layers of an exploration, recomputed (exploration is deterministic,
@@ -552,7 +553,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 }
                 let merged = reached
                     .get(&target)
-                    .map_or_else(|| image.clone(), |k| k.or(&image));
+                    .map_or_else(|| image.clone(), |k| k.join(&image));
                 reached.insert(target, merged);
             }
         }
@@ -560,8 +561,8 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let mut failure = dom.vars().mk_false();
         for (tuple, data) in &reached {
             match self.outcome(&components, tuple) {
-                Some(FinalKind::Success) => success = success.or(data),
-                Some(FinalKind::Failure) => failure = failure.or(data),
+                Some(FinalKind::Success) => success = success.join(data),
+                Some(FinalKind::Failure) => failure = failure.join(data),
                 None => {}
             }
         }
@@ -592,10 +593,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
         while !events.is_empty() && !frontier.is_false() {
             let mut next = self.sem.dom.vars().mk_false();
             for event in &events {
-                next = next.or(&self.sem.event_post(&frontier, *event, 0));
+                next = next.join(&self.sem.event_post(&frontier, *event, 0));
             }
-            frontier = next.and_not(&closed);
-            closed = closed.or(&frontier);
+            frontier = next.minus(&closed);
+            closed = closed.join(&frontier);
         }
         closed
     }
@@ -637,7 +638,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 for (_, target, image) in self.successors(components, tuple, data, &mut fired) {
                     let known = reached.get(&target);
                     let new = match known {
-                        Some(k) => image.and_not(k),
+                        Some(k) => image.minus(k),
                         None => image,
                     };
                     if new.is_false() {
@@ -645,10 +646,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     }
                     let merged = reached
                         .get(&target)
-                        .map_or_else(|| new.clone(), |k| k.or(&new));
+                        .map_or_else(|| new.clone(), |k| k.join(&new));
                     reached.insert(target.clone(), merged);
                     match next.get_mut(&target) {
-                        Some(entry) => *entry = entry.or(&new),
+                        Some(entry) => *entry = entry.join(&new),
                         None => {
                             next.insert(target, new);
                         }
@@ -668,8 +669,8 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let mut failure = self.sem.dom.vars().mk_false();
         for (tuple, data) in &reached {
             match self.outcome(components, tuple) {
-                Some(FinalKind::Success) => success = success.or(data),
-                Some(FinalKind::Failure) => failure = failure.or(data),
+                Some(FinalKind::Success) => success = success.join(data),
+                Some(FinalKind::Failure) => failure = failure.join(data),
                 None => {}
             }
         }
@@ -721,12 +722,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 let enabled = self
                     .enabled_with_params(t)
                     .unwrap_or_else(|| dom.vars().mk_false());
-                let how = enabled.and(&sem.pre(target, action.node, 0));
+                let how = enabled.meet(&sem.pre(target, action.node, 0));
                 return (forget(&how, &dom.param_vars(action.node, 0)), Some(how));
             }
             Transition::Await { event, .. } => {
                 let enabled = self.enabled(t).unwrap_or_else(|| dom.vars().mk_false());
-                enabled.and(&sem.event_pre(target, event.node, 0))
+                enabled.meet(&sem.event_pre(target, event.node, 0))
             }
             Transition::After { .. } => target.clone(),
             Transition::Call { .. } | Transition::All { .. } => self.sub_pre(
@@ -746,12 +747,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
         if at.is_false() {
             return at.clone();
         }
-        self.sub_can_end_anywhere(callees, or_failure).and(at)
+        self.sub_can_end_anywhere(callees, or_failure).meet(at)
     }
 
     /// Whether the sub-processes can end in failure from some of the data `at`.
     pub fn sub_can_fail(&self, callees: &[ProcessId], at: &Bdd) -> Bdd {
-        let input = at.and(&self.requires(callees));
+        let input = at.meet(&self.requires(callees));
         if input.is_false() {
             return input;
         }
@@ -771,7 +772,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         if at.is_false() {
             return at.clone();
         }
-        self.sub_pre_anywhere(callees, failure, target).and(at)
+        self.sub_pre_anywhere(callees, failure, target).meet(at)
     }
 
     /// The data, wherever the call is made, from which the sub-processes end (in success, or
@@ -802,7 +803,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 back.get(&start)
                     .cloned()
                     .unwrap_or_else(|| dom.vars().mk_false())
-                    .and(&input),
+                    .meet(&input),
             );
             self.memo
                 .sub_pre
@@ -819,7 +820,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let all = self.sem.dom.vars().mk_true();
         let success = self.sub_pre_anywhere(callees, false, &all);
         if or_failure {
-            success.or(&self.sub_pre_anywhere(callees, true, &all))
+            success.join(&self.sub_pre_anywhere(callees, true, &all))
         } else {
             (*success).clone()
         }
@@ -894,7 +895,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let mut back: BTreeMap<Tuple, Bdd> = BTreeMap::new();
         for (tuple, data) in &exploration.reached {
             if let Some(g) = goal(tuple) {
-                let set = data.and(&g);
+                let set = data.meet(&g);
                 if !set.is_false() {
                     back.insert(tuple.clone(), set);
                 }
@@ -921,14 +922,14 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 let Some(reached) = exploration.reached.get(from) else {
                     continue;
                 };
-                let pre = self.pre(exploration, from, *mv, &target).and(reached);
+                let pre = self.pre(exploration, from, *mv, &target).meet(reached);
                 let known = back
                     .get(from)
                     .cloned()
                     .unwrap_or_else(|| dom.vars().mk_false());
-                let new = pre.and_not(&known);
+                let new = pre.minus(&known);
                 if !new.is_false() {
-                    back.insert(from.clone(), known.or(&new));
+                    back.insert(from.clone(), known.join(&new));
                     work.push(from.clone());
                 }
             }

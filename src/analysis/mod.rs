@@ -11,6 +11,7 @@ pub mod explore;
 pub(crate) mod hash;
 pub mod semantics;
 
+use crate::analysis::domain::Sets;
 use crate::diagnostic::{Binding, Step, StepKind, Witness};
 use crate::model::{ActionId, EventId, FieldId, Model, ProcessId, StateId, Transition};
 use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation};
@@ -323,7 +324,7 @@ impl<'m> Analysis<'m> {
         match t {
             Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => explorer
                 .enabled(t)
-                .map_or_else(|| self.sem.dom.vars().mk_false(), |e| e.and(reach)),
+                .map_or_else(|| self.sem.dom.vars().mk_false(), |e| e.meet(reach)),
             Transition::After { .. } => reach.clone(),
             Transition::Call { otherwise, .. } | Transition::All { otherwise, .. } => {
                 explorer.sub_can_end(&t.callees(), reach, otherwise.is_some())
@@ -388,7 +389,7 @@ impl<'m> Analysis<'m> {
         cached(&self.caches.movable, (process, state), || {
             Rc::new(
                 self.reach(process, state)
-                    .and(&self.exits(explorer, process, state)),
+                    .meet(&self.exits(explorer, process, state)),
             )
         })
     }
@@ -403,14 +404,15 @@ impl<'m> Analysis<'m> {
             match &t.node {
                 Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
                     if let Some(enabled) = explorer.enabled(&t.node) {
-                        exits = exits.or(&enabled);
+                        exits = exits.join(&enabled);
                     }
                 }
                 Transition::After { .. } => return self.sem.dom.vars().mk_true(),
                 Transition::Handoff { .. } => {}
                 Transition::Call { otherwise, .. } | Transition::All { otherwise, .. } => {
                     let callees = t.node.callees();
-                    exits = exits.or(&explorer.sub_can_end_anywhere(&callees, otherwise.is_some()));
+                    exits =
+                        exits.join(&explorer.sub_can_end_anywhere(&callees, otherwise.is_some()));
                 }
             }
         }
@@ -484,7 +486,7 @@ impl<'m> Analysis<'m> {
         let all: Vec<FieldId> = (0..self.model().fields.len())
             .map(|f| FieldId(f as u32))
             .collect();
-        let outside = context.and_not(bad);
+        let outside = context.minus(bad);
         // Per variable: the value the kept fields fix, if any.
         let mut fixed = vec![None; usize::from(dom.vars().num_vars())];
         for f in &all {
@@ -554,7 +556,7 @@ impl<'m> Analysis<'m> {
         let fixed = dom
             .vars()
             .mk_conjunctive_clause(&BddPartialValuation::from_values(&literals));
-        let fields = self.explaining_fields(&valuation, &context.and(&fixed), &bad.and(&fixed));
+        let fields = self.explaining_fields(&valuation, &context.meet(&fixed), &bad.meet(&fixed));
         let mut values: Vec<Binding> = dom
             .describe_fields(&valuation, &fields)
             .into_iter()
@@ -607,7 +609,7 @@ impl<'m> Analysis<'m> {
         let rank = |t: &Tuple| order.iter().position(|s| *s == t[0]).unwrap_or(usize::MAX);
         let start: Tuple = vec![self.model().process(process).start.node];
         let (end_valuation, mut point) =
-            self.pick_point(&exploration.reached.get(tuple)?.and(bad))?;
+            self.pick_point(&exploration.reached.get(tuple)?.meet(bad))?;
         // Every move between reached states, once: (from, its data, the move, where it
         // leads), real moves from earlier states first.
         let mut moves: Vec<(&Tuple, &Bdd, Move, Tuple)> = exploration
@@ -668,7 +670,7 @@ impl<'m> Analysis<'m> {
         let layer = layers
             .iter()
             .position(|l| l.get(tuple).is_some_and(|d| domain::intersects(d, bad)))?;
-        let (end_valuation, mut point) = self.pick_point(&layers[layer][tuple].and(bad))?;
+        let (end_valuation, mut point) = self.pick_point(&layers[layer][tuple].meet(bad))?;
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
         for depth in (0..layer).rev() {
@@ -750,7 +752,7 @@ impl<'m> Analysis<'m> {
         point: &Bdd,
     ) -> Option<(Bdd, Step)> {
         let (pre, how) = explorer.pre_and_how(exploration, from, mv, point);
-        let (_, previous) = self.pick_point(&pre.and(data))?;
+        let (_, previous) = self.pick_point(&pre.meet(data))?;
         let step = self.describe_move(explorer, exploration, from, mv, &previous, how.as_ref());
         Some((previous, step))
     }
@@ -794,7 +796,7 @@ impl<'m> Analysis<'m> {
         };
         let to = to.map(|s| target_name(*s)).unwrap_or_default();
         // For `on` and `do`: the data and parameters the step is taken with.
-        let reaching = || how.map_or_else(|| sem.dom.vars().mk_false(), |h| before.and(h));
+        let reaching = || how.map_or_else(|| sem.dom.vars().mk_false(), |h| before.meet(h));
         let (kind, text) = match &t.node {
             Transition::On { action, .. } => {
                 let a = action.node;
@@ -804,7 +806,7 @@ impl<'m> Analysis<'m> {
                 });
                 let chosen = channel.map_or_else(
                     || reaching.clone(),
-                    |c| reaching.and(&sem.completes(a, Performer::Channel(c), 0)),
+                    |c| reaching.meet(&sem.completes(a, Performer::Channel(c), 0)),
                 );
                 let via = channel
                     .map(|c| format!(" via `{}`", model.channel(c).name))
@@ -1065,7 +1067,7 @@ fn is_root(model: &Model) -> Vec<bool> {
 /// never read or written while it runs, so dropping them changes no verdict and keeps the
 /// sets small.
 pub fn own_start(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
-    let full = sem.allowed.and(&process_requires(sem, process));
+    let full = sem.allowed.meet(&process_requires(sem, process));
     let cone = cone_of_influence(sem.model(), process);
     let outside: Vec<biodivine_lib_bdd::BddVariable> = (0..sem.model().fields.len())
         .filter(|f| !cone.contains(&FieldId(*f as u32)))
@@ -1208,7 +1210,7 @@ pub fn process_requires(sem: &Semantics<'_>, process: ProcessId) -> Bdd {
         .requires
         .iter()
         .fold(sem.dom.vars().mk_true(), |acc, r| {
-            acc.and(&sem.dom.cond(r, &[]))
+            acc.meet(&sem.dom.cond(r, &[]))
         })
 }
 
@@ -1313,7 +1315,7 @@ mod tests {
                 let mut united = analysis.sem.dom.vars().mk_false();
                 for context in &facts.contexts {
                     if let Some(data) = context.reached.get(&tuple) {
-                        united = united.or(data);
+                        united = united.join(data);
                     }
                 }
                 let reach = analysis.reach(ProcessId(p as u32), state);

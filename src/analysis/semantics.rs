@@ -24,6 +24,7 @@
 
 use super::domain::{Domain, Frame, Layout, MAX_CASCADE, forget};
 use super::hash::HashMap;
+use crate::analysis::domain::Sets;
 use crate::model::{
     ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
 };
@@ -116,7 +117,7 @@ fn unite<K: Ord>(map: &mut BTreeMap<K, Bdd>, key: K, set: &Bdd) {
             entry.insert(set.clone());
         }
         Entry::Occupied(mut entry) => {
-            let united = entry.get().or(set);
+            let united = entry.get().join(set);
             entry.insert(united);
         }
     }
@@ -199,7 +200,7 @@ impl<'m> Semantics<'m> {
         for rule in &model.index.invariants {
             if let RuleKind::Invariant(cond) = &model.rule(*rule).kind.node {
                 let bdd = dom.cond(cond, &[]);
-                invariant = invariant.and(&bdd);
+                invariant = invariant.meet(&bdd);
                 each.push(bdd);
             }
         }
@@ -214,11 +215,11 @@ impl<'m> Semantics<'m> {
                     .collect();
                 each.iter()
                     .filter(|inv| written.iter().any(|b| inv.support_set().contains(b)))
-                    .fold(dom.vars().mk_true(), |acc, inv| acc.and(inv))
+                    .fold(dom.vars().mk_true(), |acc, inv| acc.meet(inv))
             })
             .collect();
         let shared = Shared {
-            allowed: dom.valid().and(&invariant),
+            allowed: dom.valid().meet(&invariant),
             layout: dom.layout(),
             invariant,
             breakable: Arc::new(breakable),
@@ -321,7 +322,7 @@ impl<'m> Semantics<'m> {
     /// Records that a cascade from `set` goes deeper than [`MAX_CASCADE`].
     fn note_cut_short(&self, set: &Bdd) {
         match &mut *self.recording.borrow_mut() {
-            Some(records) => records.cut_short = records.cut_short.or(set),
+            Some(records) => records.cut_short = records.cut_short.join(set),
             None => self.log.borrow_mut().cut_short = true,
         }
     }
@@ -390,7 +391,7 @@ impl<'m> Semantics<'m> {
         let recorded = recording.unwrap_or_else(|| Records::none(dom));
         let (moved, kept): (Vec<FieldId>, Vec<FieldId>) = assignable
             .iter()
-            .partition(|f| !relation.and_not(&dom.unchanged(**f)).is_false());
+            .partition(|f| !relation.minus(&dom.unchanged(**f)).is_false());
         let origins = |fields: &[FieldId]| -> Vec<BddVariable> {
             fields
                 .iter()
@@ -422,7 +423,8 @@ impl<'m> Semantics<'m> {
             .filter(|v| !before.contains(v))
             .collect();
         // Each record over the data before and the parameters, read like the relation.
-        let project = |set: Bdd| forget(&forget(&set, &others).and(&kept_unchanged), &kept_origins);
+        let project =
+            |set: Bdd| forget(&forget(&set, &others).meet(&kept_unchanged), &kept_origins);
         fn each<K: Ord>(map: BTreeMap<K, Bdd>, f: impl Fn(Bdd) -> Bdd) -> BTreeMap<K, Bdd> {
             map.into_iter().map(|(key, set)| (key, f(set))).collect()
         }
@@ -486,7 +488,7 @@ impl<'m> Semantics<'m> {
                     || self.dom.vars().mk_true(),
                     |w| self.dom.cond(w, &[(action, depth)]),
                 );
-                forbidden = forbidden.or(&cond);
+                forbidden = forbidden.join(&cond);
             }
         }
         forbidden
@@ -500,7 +502,7 @@ impl<'m> Semantics<'m> {
             .requires
             .iter()
             .fold(self.dom.vars().mk_true(), |acc, r| {
-                acc.and(&self.dom.cond(r, &frames))
+                acc.meet(&self.dom.cond(r, &frames))
             })
     }
 
@@ -514,11 +516,11 @@ impl<'m> Semantics<'m> {
         let admissible = self
             .dom
             .params_valid(action, depth)
-            .and(&self.requires(action, depth))
-            .and_not(&self.forbidden(action, performer, depth));
+            .meet(&self.requires(action, depth))
+            .minus(&self.forbidden(action, performer, depth));
         // Invariants that do not mention a field the action writes held before and still do.
         let result =
-            admissible.and(&self.effects_pre(&self.breakable[action.index()], action, depth));
+            admissible.meet(&self.effects_pre(&self.breakable[action.index()], action, depth));
         self.completes.borrow_mut().insert(key, result.clone());
         result
     }
@@ -553,7 +555,7 @@ impl<'m> Semantics<'m> {
             if let Term::Field(source) = effect.value.node {
                 if assigned.contains(&source) {
                     if let Some(shadow) = self.dom.shadow(source) {
-                        copy = copy.and(&self.dom.eq_slots(shadow, self.dom.field(source)));
+                        copy = copy.meet(&self.dom.eq_slots(shadow, self.dom.field(source)));
                         vars.extend(shadow.bits.iter().copied());
                     }
                 }
@@ -592,7 +594,7 @@ impl<'m> Semantics<'m> {
             .effects
             .iter()
             .fold(self.dom.vars().mk_true(), |acc, e| {
-                acc.and(&self.assign(action, depth, e, &assigned))
+                acc.meet(&self.assign(action, depth, e, &assigned))
             });
         let plan = EffectsPlan {
             none: assigned.is_empty(),
@@ -614,11 +616,11 @@ impl<'m> Semantics<'m> {
             return set.clone();
         }
         let copied = match &plan.copy {
-            Some(copy) => set.and(copy),
+            Some(copy) => set.meet(copy),
             None => set.clone(),
         };
         forget(
-            &forget(&copied, &plan.bits).and(&plan.assign),
+            &forget(&copied, &plan.bits).meet(&plan.assign),
             &plan.shadow_vars,
         )
     }
@@ -629,9 +631,9 @@ impl<'m> Semantics<'m> {
         if plan.none {
             return target.clone();
         }
-        let result = forget(&target.and(&plan.assign), &plan.bits);
+        let result = forget(&target.meet(&plan.assign), &plan.bits);
         match &plan.copy {
-            Some(copy) => forget(&result.and(copy), &plan.shadow_vars),
+            Some(copy) => forget(&result.meet(copy), &plan.shadow_vars),
             None => result,
         }
     }
@@ -675,7 +677,7 @@ impl<'m> Semantics<'m> {
             && !self.has_cascade(TriggerSource::Action(action))
             && self.recording.borrow().is_none();
         if !simple {
-            let start = data.and(enabled);
+            let start = data.meet(enabled);
             return (!start.is_false()).then(|| self.post(&start, action, 0));
         }
         let params = self.dom.param_vars(action, 0);
@@ -687,7 +689,7 @@ impl<'m> Semantics<'m> {
             } else if right.is_true() {
                 left.clone()
             } else {
-                left.and(right)
+                left.meet(right)
             }
         };
         let image = if plan.none {
@@ -772,11 +774,11 @@ impl<'m> Semantics<'m> {
         for rule in rules {
             let when = self.trigger_when(*rule, frames);
             if let Some(then) = self.trigger_then(*rule) {
-                let fires = data.and(&when);
+                let fires = data.meet(&when);
                 fired(*rule, &fires);
                 data = data
-                    .and_not(&when)
-                    .or(&self.triggered_post(&fires, then, depth));
+                    .minus(&when)
+                    .join(&self.triggered_post(&fires, then, depth));
             }
         }
         data
@@ -795,9 +797,9 @@ impl<'m> Semantics<'m> {
         let valid = self.dom.params_valid(action, depth);
         let completes = self.completes(action, Performer::System, depth);
         let params = self.dom.param_vars(action, depth);
-        let applied = self.post_direct(&set.and(&completes), action, depth, true);
-        let rejected = forget(&set.and(&valid).and_not(&completes), &params);
-        applied.or(&rejected)
+        let applied = self.post_direct(&set.meet(&completes), action, depth, true);
+        let rejected = forget(&set.meet(&valid).minus(&completes), &params);
+        applied.join(&rejected)
     }
 
     /// The data and parameters (at `depth`) from which `action`, once it completes, leads
@@ -882,10 +884,10 @@ impl<'m> Semantics<'m> {
         let when = self.trigger_when(rule, frames);
         let valid = self.dom.params_valid(then, depth);
         let completes = self.completes(then, Performer::System, depth);
-        let applied = completes.and(&self.pre_or_running(target, then, depth, goal));
-        let rejected = valid.and_not(&completes).and(target);
-        let triggered = forget(&applied.or(&rejected), &self.dom.param_vars(then, depth));
-        target.and_not(&when).or(&when.and(&triggered))
+        let applied = completes.meet(&self.pre_or_running(target, then, depth, goal));
+        let rejected = valid.minus(&completes).meet(target);
+        let triggered = forget(&applied.join(&rejected), &self.dom.param_vars(then, depth));
+        target.minus(&when).join(&when.meet(&triggered))
     }
 }
 
@@ -964,14 +966,18 @@ process p {
             };
             points.push(
                 dom.eq_const(&n, int(&n, vn))
-                    .and(&dom.eq_const(&f, vf))
-                    .and(&dom.eq_const(&s, vs))
-                    .and(&dom.eq_const(&k, int(&k, vk))),
+                    .meet(&dom.eq_const(&f, vf))
+                    .meet(&dom.eq_const(&s, vs))
+                    .meet(&dom.eq_const(&k, int(&k, vk))),
             );
         }
         let mut sets = points.clone();
         for chunk in points.chunks(7) {
-            sets.push(chunk.iter().fold(dom.vars().mk_false(), |acc, p| acc.or(p)));
+            sets.push(
+                chunk
+                    .iter()
+                    .fold(dom.vars().mk_false(), |acc, p| acc.join(p)),
+            );
         }
         sets.push(sem.allowed.clone());
         sets.push(dom.vars().mk_true());
@@ -1009,8 +1015,11 @@ action swap { set c.n = c.m
             sem.allowed.clone(),
         ];
         for v in 0..4 {
-            sets.push(dom.eq_const(&n, v).and(&dom.eq_const(&f, v % 2)));
-            sets.push(dom.cmp_const(&m, CmpOp::Lt, v).or(&dom.eq_const(&n, 3 - v)));
+            sets.push(dom.eq_const(&n, v).meet(&dom.eq_const(&f, v % 2)));
+            sets.push(
+                dom.cmp_const(&m, CmpOp::Lt, v)
+                    .join(&dom.eq_const(&n, 3 - v)),
+            );
         }
         for a in 0..model.actions.len() {
             let action = ActionId(a as u32);
@@ -1021,12 +1030,12 @@ action swap { set c.n = c.m
             if let Some(k) =
                 (!model.action(action).params.is_empty()).then(|| dom.param(action, 0, 0))
             {
-                enabled.push(dom.cmp_const(&k, CmpOp::Lt, 2).and(&dom.eq_const(&f, 1)));
+                enabled.push(dom.cmp_const(&k, CmpOp::Lt, 2).meet(&dom.eq_const(&f, 1)));
             }
             for set in &sets {
                 for within in &enabled {
                     sem.take_log();
-                    let start = set.and(within);
+                    let start = set.meet(within);
                     let expected = (!start.is_false()).then(|| sem.post(&start, action, 0));
                     let expected_log = sem.take_log();
                     let image = sem.post_within(set, within, action);

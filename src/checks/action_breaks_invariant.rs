@@ -1,6 +1,7 @@
 //! R302: an action whose effects can break an invariant.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::analysis::semantics::Performer;
 use crate::diagnostic::{Diagnostic, Step, StepKind};
 use crate::model::{ActionId, RuleKind};
@@ -65,9 +66,9 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let before = allowed
-            .and(&sem.dom.params_valid(id, 0))
-            .and(&sem.requires(id, 0))
-            .and_not(&sem.forbidden(id, Performer::System, 0));
+            .meet(&sem.dom.params_valid(id, 0))
+            .meet(&sem.requires(id, 0))
+            .minus(&sem.forbidden(id, Performer::System, 0));
         for (rule, cond, reads) in &invariants {
             let writes: Vec<_> = action
                 .effects
@@ -78,7 +79,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 continue; // it held before and the action does not touch it
             }
             let broken = sem.effects_pre(&sem.dom.cond(cond, &[]).not(), id, 0);
-            let bad = before.and(&broken);
+            let bad = before.meet(&broken);
             if bad.is_false() {
                 continue;
             }

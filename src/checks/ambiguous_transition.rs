@@ -1,6 +1,7 @@
 //! D108: two transitions with the same trigger and overlapping guards.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::diagnostic::Diagnostic;
 use crate::model::Transition;
 
@@ -49,7 +50,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 let Some(overlap) = overlap(&explorer, &first.node, &second.node) else {
                     continue;
                 };
-                let both = overlap.and(reach);
+                let both = overlap.meet(reach);
                 if both.is_false() {
                     continue;
                 }
@@ -94,7 +95,7 @@ fn overlap(
             Some(
                 explorer
                     .enabled_with_params(first)?
-                    .and(&explorer.enabled_with_params(second)?),
+                    .meet(&explorer.enabled_with_params(second)?),
             )
         }
         (Transition::Do { action: a, .. }, Transition::Do { action: b, .. })
@@ -103,13 +104,13 @@ fn overlap(
             Some(
                 explorer
                     .enabled_with_params(first)?
-                    .and(&explorer.enabled_with_params(second)?),
+                    .meet(&explorer.enabled_with_params(second)?),
             )
         }
         (Transition::Await { event: a, .. }, Transition::Await { event: b, .. })
             if a.node == b.node =>
         {
-            Some(explorer.enabled(first)?.and(&explorer.enabled(second)?))
+            Some(explorer.enabled(first)?.meet(&explorer.enabled(second)?))
         }
         _ => None,
     }

@@ -2,6 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::analysis::cascade::trigger_chain;
+use crate::analysis::domain::Sets;
 use crate::analysis::domain::forget;
 use crate::diagnostic::{Diagnostic, Step, StepKind, Witness};
 use crate::model::{ActionId, Never, ProcessId, StateId, Transition, TriggerSource};
@@ -63,7 +64,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 Never::Cond(cond) => {
                     let holds = cx.analysis.sem.dom.cond(cond, &[]);
                     process.state_ids().find_map(|s| {
-                        let data = cx.analysis.reach(id, s).and(&holds);
+                        let data = cx.analysis.reach(id, s).meet(&holds);
                         (!data.is_false()).then_some(Violation {
                             state: s,
                             data,
@@ -130,7 +131,7 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
                         continue;
                     };
                     let data = forget(
-                        &enabled.and(reach).and(&sem.pre_or_running(
+                        &enabled.meet(reach).meet(&sem.pre_or_running(
                             &none,
                             action.node,
                             0,
@@ -144,7 +145,7 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
                     let Some(enabled) = explorer.enabled(&t.node) else {
                         continue;
                     };
-                    let data = enabled.and(reach).and(&sem.event_pre_or_running(
+                    let data = enabled.meet(reach).meet(&sem.event_pre_or_running(
                         &none,
                         event.node,
                         0,
@@ -175,7 +176,7 @@ fn runs(cx: &Context<'_, '_>, process: ProcessId, goal: ActionId) -> Option<Viol
             if model.index.triggers_by_event[event.index()].is_empty() {
                 continue;
             }
-            let data = reach.and(&sem.event_pre_or_running(&none, *event, 0, Some(goal)));
+            let data = reach.meet(&sem.event_pre_or_running(&none, *event, 0, Some(goal)));
             if !data.is_false() {
                 let source = TriggerSource::Event(*event);
                 return Some(Violation {

@@ -1,6 +1,7 @@
 //! R301: invariants that no data can satisfy together.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::diagnostic::Diagnostic;
 use crate::model::{FieldId, RuleId, RuleKind};
 use biodivine_lib_bdd::Bdd;
@@ -61,7 +62,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             !subset
                 .iter()
                 .fold(sem.dom.valid().clone(), |acc, i| {
-                    acc.and(&rules[group[*i]].1)
+                    acc.meet(&rules[group[*i]].1)
                 })
                 .is_false()
         };

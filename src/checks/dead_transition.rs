@@ -1,6 +1,7 @@
 //! D106: a transition that can never fire.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::analysis::semantics::Performer;
 use crate::diagnostic::Diagnostic;
 use crate::model::{RuleKind, Transition};
@@ -111,7 +112,7 @@ fn reason(
             let guard = when
                 .as_ref()
                 .map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[(a, 0)]));
-            let mut at = reach.and(&params).and(&guard);
+            let mut at = reach.meet(&params).meet(&guard);
             if at.is_false() {
                 let span = when.as_ref().map(|w| w.span);
                 return (
@@ -120,7 +121,7 @@ fn reason(
                     span.into_iter().map(|s| (s, "never holds here".to_owned())).collect(),
                 );
             }
-            at = at.and(&sem.requires(a, 0));
+            at = at.meet(&sem.requires(a, 0));
             if at.is_false() {
                 return (
                     format!("`{name}` is always rejected here: its `requires` never hold"),
@@ -134,7 +135,7 @@ fn reason(
                 );
             }
             let allowed = performers.iter().fold(dom.vars().mk_false(), |acc, p| {
-                acc.or(&at.and_not(&sem.forbidden(a, *p, 0)))
+                acc.join(&at.minus(&sem.forbidden(a, *p, 0)))
             });
             if allowed.is_false() {
                 let labels = model.index.forbids_by_action[a.index()]

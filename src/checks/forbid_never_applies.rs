@@ -1,6 +1,7 @@
 //! R304: a forbid whose condition no allowed data satisfies.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Model, RuleId, RuleKind};
 use biodivine_lib_bdd::Bdd;
@@ -42,9 +43,9 @@ pub fn applies(cx: &Context<'_, '_>, allowed: &Bdd, rule: RuleId) -> Option<Bdd>
     let RuleKind::Forbid { action, when, .. } = &cx.model.rule(rule).kind.node else {
         return None;
     };
-    let domain = allowed.and(&sem.dom.params_valid(action.node, 0));
+    let domain = allowed.meet(&sem.dom.params_valid(action.node, 0));
     Some(match when {
-        Some(w) => domain.and(&sem.dom.cond(w, &[(action.node, 0)])),
+        Some(w) => domain.meet(&sem.dom.cond(w, &[(action.node, 0)])),
         None => domain,
     })
 }

@@ -1,6 +1,7 @@
 //! R306: an action offered on a channel but forbidden there for all data.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::analysis::semantics::Performer;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ActionId, ChannelId, Transition};
@@ -64,8 +65,8 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                     .filter(|c| {
                         *always.entry((action, *c)).or_insert_with(|| {
                             allowed
-                                .and(&sem.dom.params_valid(action, 0))
-                                .and_not(&sem.forbidden(action, Performer::Channel(*c), 0))
+                                .meet(&sem.dom.params_valid(action, 0))
+                                .minus(&sem.forbidden(action, Performer::Channel(*c), 0))
                                 .is_false()
                         })
                     })

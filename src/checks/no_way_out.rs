@@ -1,6 +1,7 @@
 //! D103: reachable states from which no `final` can be reached.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::diagnostic::Diagnostic;
 use crate::model::StateId;
 
@@ -82,7 +83,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                         .get(tuple)
                         .cloned()
                         .unwrap_or_else(|| cx.analysis.sem.dom.vars().mk_false());
-                    let bad = data.and_not(&can_finish);
+                    let bad = data.minus(&can_finish);
                     if bad.is_false() {
                         continue;
                     }

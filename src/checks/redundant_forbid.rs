@@ -2,6 +2,7 @@
 
 use super::forbid_never_applies::applies;
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ChannelId, RuleId, RuleKind};
 
@@ -58,11 +59,11 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             let cover = rules.iter().enumerate().find(|(j, other)| {
                 *j != i
                     && channels_cover(cx, **other, *rule)
-                    && sets[i].and_not(&sets[*j]).is_false()
+                    && sets[i].minus(&sets[*j]).is_false()
                     // Of two that cover each other, the earlier one stays.
                     && !(*j > i
                         && channels_cover(cx, *rule, **other)
-                        && sets[*j].and_not(&sets[i]).is_false())
+                        && sets[*j].minus(&sets[i]).is_false())
             });
             if let Some((_, other)) = cover {
                 let (this, other) = (cx.model.rule(*rule), cx.model.rule(*other));

@@ -2,6 +2,7 @@
 
 use super::dead_end_state::is_dead_end;
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::diagnostic::Diagnostic;
 use crate::model::Transition;
 
@@ -67,7 +68,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         if crate::analysis::domain::within(reach, &exits) {
             continue;
         }
-        let stuck = reach.and_not(&exits);
+        let stuck = reach.minus(&exits);
         let mut d = Diagnostic::new(
             &STUCK_CUSTOMERS,
             state.name.span,

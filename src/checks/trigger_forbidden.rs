@@ -1,6 +1,7 @@
 //! R303: a trigger whose action a forbid blocks where the trigger fires.
 
 use super::{Context, declare_check};
+use crate::analysis::domain::Sets;
 use crate::diagnostic::{Diagnostic, Step, StepKind};
 use crate::model::{ActionId, EventId, RuleKind, TriggerSource};
 
@@ -66,7 +67,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let from = match source {
-            TriggerSource::Action(a) => allowed.and(&sem.dom.params_valid(a, 0)),
+            TriggerSource::Action(a) => allowed.meet(&sem.dom.params_valid(a, 0)),
             TriggerSource::Event(_) => allowed.clone(),
         };
         for situation in sem.trigger_situations(source, &from, last + 1) {
@@ -89,8 +90,8 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                     .map_or_else(|| sem.dom.vars().mk_true(), |w| sem.dom.cond(w, &[frame]));
                 let blocked = situation
                     .fires
-                    .and(&holds)
-                    .and(&sem.dom.params_valid(then, situation.depth));
+                    .meet(&holds)
+                    .meet(&sem.dom.params_valid(then, situation.depth));
                 if blocked.is_false() {
                     continue;
                 }

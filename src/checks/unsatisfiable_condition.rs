@@ -2,6 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::analysis::domain::Frame;
+use crate::analysis::domain::Sets;
 use crate::analysis::hash::HashMap;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ActionId, Cond, RuleKind, Transition, TriggerSource};
@@ -58,7 +59,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         let data = data_for.entry(frame).or_insert_with(|| {
             frame.map_or_else(
                 || allowed.clone(),
-                |a| allowed.and(&sem.dom.params_valid(a, 0)),
+                |a| allowed.meet(&sem.dom.params_valid(a, 0)),
             )
         });
         let holds = sem.dom.cond(cond, &frames);
