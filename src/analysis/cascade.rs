@@ -3,9 +3,9 @@
 //! triggers from one action to another (witnesses of R307, R308). The data from which an
 //! action ends up running (R307) is `Semantics::pre_or_running`.
 
+use super::domain::Sets;
 use super::hash::{HashMap, HashSet};
 use super::semantics::{Performer, Semantics};
-use crate::analysis::domain::Sets;
 use crate::model::{ActionId, EventId, FieldId, Model, RuleId, RuleKind, TriggerSource};
 use biodivine_lib_bdd::Bdd;
 use std::collections::{BTreeSet, VecDeque};

@@ -12,11 +12,11 @@
 //!
 //! Entering on an entry channel costs that channel's `replies within`.
 
+use super::domain::Sets;
 use super::explore::Explorer;
 use super::hash::HashMap;
 use super::semantics::Performer;
 use super::{Analysis, cached};
-use crate::analysis::domain::Sets;
 use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Span;
 use crate::syntax::ast::FinalKind;

@@ -289,30 +289,26 @@ impl<'m> Domain<'m> {
 
     /// `f` equal to its origin.
     pub fn unchanged(&self, f: FieldId) -> Bdd {
-        self.field(f).bits.iter().zip(self.origin(f)).fold(
-            self.layout.vars.mk_true(),
-            |acc, (bit, from)| {
-                acc.meet(
-                    &self
-                        .layout
-                        .vars
-                        .mk_var(*bit)
-                        .iff(&self.layout.vars.mk_var(*from)),
-                )
-            },
-        )
+        let vars = self.vars();
+        self.field(f)
+            .bits
+            .iter()
+            .zip(self.origin(f))
+            .fold(vars.mk_true(), |acc, (bit, from)| {
+                acc.meet(&vars.mk_var(*bit).iff(&vars.mk_var(*from)))
+            })
     }
 
     /// The relation "nothing changed" over `fields`: each equal to its origin.
     pub fn identity_of(&self, fields: &[FieldId]) -> Bdd {
-        fields.iter().fold(self.layout.vars.mk_true(), |acc, f| {
+        fields.iter().fold(self.vars().mk_true(), |acc, f| {
             acc.meet(&self.unchanged(*f))
         })
     }
 
     /// Every bit of `fields`, as a mask over variable indices (for [`Self::to_origin`]).
     pub fn field_mask(&self, fields: &[FieldId]) -> Vec<bool> {
-        let mut mask = vec![false; usize::from(self.layout.vars.num_vars())];
+        let mut mask = vec![false; usize::from(self.vars().num_vars())];
         for f in fields {
             for bit in &self.field(*f).bits {
                 mask[bit.to_index()] = true;
@@ -356,9 +352,9 @@ impl<'m> Domain<'m> {
     /// The constant `true` or `false`.
     pub fn constant(&self, value: bool) -> Bdd {
         if value {
-            self.layout.vars.mk_true()
+            self.vars().mk_true()
         } else {
-            self.layout.vars.mk_false()
+            self.vars().mk_false()
         }
     }
 
@@ -409,7 +405,7 @@ impl<'m> Domain<'m> {
     /// The domain constraint of an action's parameters at `depth` (including the unused top
     /// bits of their pool rows, which stay zero).
     pub fn params_valid(&self, action: ActionId, depth: usize) -> Bdd {
-        let mut valid = self.layout.vars.mk_true();
+        let mut valid = self.vars().mk_true();
         for index in 0..self.model.action(action).params.len() {
             let slot = self.param(action, index as u32, depth);
             valid = valid.meet(&self.in_domain(&slot));
@@ -420,7 +416,7 @@ impl<'m> Domain<'m> {
                 .and_then(|r| r.get(index))
             {
                 for bit in &row[..row.len() - slot.bits.len()] {
-                    valid = valid.meet(&self.layout.vars.mk_literal(*bit, false));
+                    valid = valid.meet(&self.vars().mk_literal(*bit, false));
                 }
             }
         }
@@ -525,7 +521,7 @@ impl<'m> Domain<'m> {
     pub fn eq_const(&self, slot: &Slot, index: u64) -> Bdd {
         let width = slot.bits.len();
         if width < 64 && index >> width != 0 {
-            return self.layout.vars.mk_false();
+            return self.vars().mk_false();
         }
         let cube: Vec<(BddVariable, bool)> = slot
             .bits
@@ -555,12 +551,11 @@ impl<'m> Domain<'m> {
             CmpOp::Ne => self.eq_const(slot, index).not(),
             CmpOp::Lt => self.less_than_const(slot, index),
             CmpOp::Ge => self.less_than_const(slot, index).not(),
-            CmpOp::Le => index.checked_add(1).map_or_else(
-                || self.layout.vars.mk_true(),
-                |i| self.less_than_const(slot, i),
-            ),
+            CmpOp::Le => index
+                .checked_add(1)
+                .map_or_else(|| self.vars().mk_true(), |i| self.less_than_const(slot, i)),
             CmpOp::Gt => index.checked_add(1).map_or_else(
-                || self.layout.vars.mk_false(),
+                || self.vars().mk_false(),
                 |i| self.less_than_const(slot, i).not(),
             ),
         }
@@ -569,13 +564,13 @@ impl<'m> Domain<'m> {
     fn less_than_const(&self, slot: &Slot, index: u64) -> Bdd {
         let width = slot.bits.len();
         if width < 64 && index >> width != 0 {
-            return self.layout.vars.mk_true();
+            return self.vars().mk_true();
         }
         // From the least significant bit up: lt = (!a & c) | ((a == c) & lt_below).
-        let mut lt = self.layout.vars.mk_false();
+        let mut lt = self.vars().mk_false();
         for (i, bit) in slot.bits.iter().enumerate().rev() {
             let c = (index >> (width - 1 - i)) & 1 == 1;
-            let a = self.layout.vars.mk_var(*bit);
+            let a = self.vars().mk_var(*bit);
             lt = if c {
                 a.not().join(&lt)
             } else {
@@ -605,15 +600,15 @@ impl<'m> Domain<'m> {
             .checked_sub(1 + i)
             .and_then(|j| slot.bits.get(j))
         {
-            Some(b) => self.layout.vars.mk_var(*b),
-            None => self.layout.vars.mk_false(),
+            Some(b) => self.vars().mk_var(*b),
+            None => self.vars().mk_false(),
         }
     }
 
     /// `a == b`.
     pub fn eq_slots(&self, a: &Slot, b: &Slot) -> Bdd {
         let width = a.bits.len().max(b.bits.len());
-        let mut eq = self.layout.vars.mk_true();
+        let mut eq = self.vars().mk_true();
         for i in 0..width {
             eq = eq.meet(&self.bit_from_lsb(a, i).iff(&self.bit_from_lsb(b, i)));
         }
@@ -622,7 +617,7 @@ impl<'m> Domain<'m> {
 
     fn less_than_slots(&self, a: &Slot, b: &Slot) -> Bdd {
         let width = a.bits.len().max(b.bits.len());
-        let mut lt = self.layout.vars.mk_false();
+        let mut lt = self.vars().mk_false();
         for i in 0..width {
             let (x, y) = (self.bit_from_lsb(a, i), self.bit_from_lsb(b, i));
             lt = x.not().meet(&y).join(&x.iff(&y).meet(&lt));
@@ -649,24 +644,17 @@ impl<'m> Domain<'m> {
     /// A condition as a BDD. `frames` says at which depth each action's parameters are.
     pub fn cond(&self, cond: &Cond, frames: &[Frame]) -> Bdd {
         match cond {
-            Cond::And(parts) => parts.iter().fold(self.layout.vars.mk_true(), |acc, p| {
+            Cond::And(parts) => parts.iter().fold(self.vars().mk_true(), |acc, p| {
                 acc.meet(&self.cond(p, frames))
             }),
-            Cond::Or(parts) => parts.iter().fold(self.layout.vars.mk_false(), |acc, p| {
+            Cond::Or(parts) => parts.iter().fold(self.vars().mk_false(), |acc, p| {
                 acc.join(&self.cond(p, frames))
             }),
             Cond::Not(inner) => self.cond(inner, frames).not(),
             Cond::Compare { lhs, op, rhs } => self.compare(&lhs.node, *op, &rhs.node, frames),
-            Cond::In { term, values } => {
-                values.iter().fold(self.layout.vars.mk_false(), |acc, v| {
-                    acc.join(&self.compare(
-                        &term.node,
-                        CmpOp::Eq,
-                        &Term::Value(v.node.clone()),
-                        frames,
-                    ))
-                })
-            }
+            Cond::In { term, values } => values.iter().fold(self.vars().mk_false(), |acc, v| {
+                acc.join(&self.compare(&term.node, CmpOp::Eq, &Term::Value(v.node.clone()), frames))
+            }),
             Cond::Truth(term) => self.compare(
                 &term.node,
                 CmpOp::Eq,
@@ -683,14 +671,14 @@ impl<'m> Domain<'m> {
             (None, Some(b)) => self.cmp_value(&b, flip(op), lhs),
             (None, None) => match (lhs, rhs) {
                 (Term::Value(a), Term::Value(b)) => self.constant(holds(a, op, b)),
-                _ => self.layout.vars.mk_false(),
+                _ => self.vars().mk_false(),
             },
         }
     }
 
     fn cmp_value(&self, slot: &Slot, op: CmpOp, value: &Term) -> Bdd {
         let Term::Value(value) = value else {
-            return self.layout.vars.mk_false();
+            return self.vars().mk_false();
         };
         match self.index_of(slot.kind, value) {
             Some(index) => self.cmp_const(slot, op, index),

@@ -12,10 +12,9 @@
 //! Layers (the data first reached at each breadth-first step) are kept, so that a witness can
 //! walk back from any reached data to the start along shortest paths.
 
-use super::domain::forget;
+use super::domain::{Sets, forget};
 use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
-use crate::analysis::domain::Sets;
 use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Node;
 use crate::syntax::ast::FinalKind;

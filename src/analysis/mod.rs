@@ -11,10 +11,10 @@ pub mod explore;
 pub(crate) mod hash;
 pub mod semantics;
 
-use crate::analysis::domain::Sets;
 use crate::diagnostic::{Binding, Step, StepKind, Witness};
 use crate::model::{ActionId, EventId, FieldId, Model, ProcessId, StateId, Transition};
 use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation};
+use domain::Sets;
 use explore::{Exploration, Explorer, Firing, Memo, Move, Tuple};
 use hash::{HashMap, HashSet};
 use semantics::{Performer, Semantics};

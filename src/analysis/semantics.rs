@@ -22,9 +22,8 @@
 //! as a function of the data before. Each image at depth 0 is then one relational product
 //! with it, and each preimage another; both are exact, as images distribute over unions.
 
-use super::domain::{Domain, Frame, Layout, MAX_CASCADE, forget};
+use super::domain::{Domain, Frame, Layout, MAX_CASCADE, Sets, forget};
 use super::hash::HashMap;
-use crate::analysis::domain::Sets;
 use crate::model::{
     ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
 };

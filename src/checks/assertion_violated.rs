@@ -2,8 +2,7 @@
 
 use super::{Context, declare_check};
 use crate::analysis::cascade::trigger_chain;
-use crate::analysis::domain::Sets;
-use crate::analysis::domain::forget;
+use crate::analysis::domain::{Sets, forget};
 use crate::diagnostic::{Diagnostic, Step, StepKind, Witness};
 use crate::model::{ActionId, Never, ProcessId, StateId, Transition, TriggerSource};
 use biodivine_lib_bdd::Bdd;

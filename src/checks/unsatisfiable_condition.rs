@@ -1,8 +1,7 @@
 //! R309: a `requires`, guard or trigger `when` that no allowed data satisfies.
 
 use super::{Context, declare_check};
-use crate::analysis::domain::Frame;
-use crate::analysis::domain::Sets;
+use crate::analysis::domain::{Frame, Sets};
 use crate::analysis::hash::HashMap;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ActionId, Cond, RuleKind, Transition, TriggerSource};
