@@ -1013,7 +1013,8 @@ fn explore_roots(
 }
 
 /// With `split`, `work` on each of [`ROOT_PARTS`] parts of `processes`, in parallel, each
-/// with a `Semantics` of its own that shares `sem`'s relations; the results in part order.
+/// with a `Semantics` of its own that shares what `sem` worked out once ([`semantics::Shared`]);
+/// the results in part order.
 /// Without, `work` on all of them at once, on this thread, with `sem`.
 fn in_parts<R: Send>(
     sem: &Semantics<'_>,

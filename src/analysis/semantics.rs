@@ -18,7 +18,7 @@
 //! With triggers, one image runs dozens of BDD operations (every trigger, every action it
 //! runs, every trigger on that, ...), and exploration takes millions of images. So an action
 //! (or event) with a cascade is first run once on the identity relation, "every field its
-//! cascade may assign equal to its origin", which yields its [`Relation`]: the data after it
+//! cascade may assign equal to its origin", which yields its `Relation`: the data after it
 //! as a function of the data before. Each image at depth 0 is then one relational product
 //! with it, and each preimage another; both are exact, as images distribute over unions.
 
