@@ -876,23 +876,11 @@ pub trait Sets {
 
 impl Sets for Bdd {
     fn meet(&self, other: &Bdd) -> Bdd {
-        if self.is_false() || other.is_true() || self == other {
-            self.clone()
-        } else if other.is_false() || self.is_true() {
-            other.clone()
-        } else {
-            self.and(other)
-        }
+        settled(self, other, false).map_or_else(|| self.and(other), Bdd::clone)
     }
 
     fn join(&self, other: &Bdd) -> Bdd {
-        if self.is_true() || other.is_false() || self == other {
-            self.clone()
-        } else if other.is_true() || self.is_false() {
-            other.clone()
-        } else {
-            self.or(other)
-        }
+        settled(self, other, true).map_or_else(|| self.or(other), Bdd::clone)
     }
 
     fn minus(&self, other: &Bdd) -> Bdd {
@@ -903,6 +891,31 @@ impl Sets for Bdd {
         } else {
             self.and_not(other)
         }
+    }
+}
+
+/// For `∧` (`absorbing` is `false`) or `∨` (`true`): the operand that is the result without
+/// a pass, if one is. An operand equal to the absorbing constant, or the other operand when
+/// one is the identity, or either when they are the same set.
+fn settled<'a>(a: &'a Bdd, b: &'a Bdd, absorbing: bool) -> Option<&'a Bdd> {
+    let is = |set: &Bdd, value: bool| if value { set.is_true() } else { set.is_false() };
+    if is(a, absorbing) || is(b, !absorbing) || a == b {
+        Some(a)
+    } else if is(b, absorbing) || is(a, !absorbing) {
+        Some(b)
+    } else {
+        None
+    }
+}
+
+/// `left ∧ right` with `vars` quantified away, in the library's one fused pass. With none
+/// to forget, [`Sets::meet`]: the fused pass keeps a third table and copies its result,
+/// and most steps have no parameters to forget.
+pub fn meet_forgetting(left: &Bdd, right: &Bdd, vars: &[BddVariable]) -> Bdd {
+    if vars.is_empty() {
+        left.meet(right)
+    } else {
+        Bdd::binary_op_with_exists(left, right, biodivine_lib_bdd::op_function::and, vars)
     }
 }
 

@@ -274,12 +274,6 @@ impl<'m> Analysis<'m> {
         self.is_root.get(process.index()).copied().unwrap_or(false)
     }
 
-    /// Every reached state of every process, in order.
-    pub fn reached_states(&self) -> impl Iterator<Item = (ProcessId, StateId)> + '_ {
-        (0..self.model().processes.len())
-            .flat_map(move |i| self.reached_states_of(ProcessId(i as u32)))
-    }
-
     /// The reached states of `process`, in order.
     pub fn reached_states_of(
         &self,

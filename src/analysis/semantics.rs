@@ -22,12 +22,12 @@
 //! as a function of the data before. Each image at depth 0 is then one relational product
 //! with it, and each preimage another; both are exact, as images distribute over unions.
 
-use super::domain::{Domain, Frame, Layout, MAX_CASCADE, Sets, forget};
+use super::domain::{Domain, Frame, Layout, MAX_CASCADE, Sets, forget, meet_forgetting};
 use super::hash::HashMap;
 use crate::model::{
     ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
 };
-use biodivine_lib_bdd::{Bdd, BddVariable, op_function};
+use biodivine_lib_bdd::{Bdd, BddVariable};
 use std::cell::RefCell;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
@@ -449,10 +449,9 @@ impl<'m> Semantics<'m> {
         let relation = self.relation(source)?;
         let start = self.dom.to_origin(set, &relation.moved)?;
         self.log_applied(&relation.records, &start);
-        Some(Bdd::binary_op_with_exists(
+        Some(meet_forgetting(
             &start,
             &relation.relation,
-            op_function::and,
             &relation.inputs,
         ))
     }
@@ -461,12 +460,7 @@ impl<'m> Semantics<'m> {
     /// its relation, when it has one.
     fn preimage_by_relation(&self, target: &Bdd, source: TriggerSource) -> Option<Bdd> {
         let relation = self.relation(source)?;
-        let before = Bdd::binary_op_with_exists(
-            &relation.relation,
-            target,
-            op_function::and,
-            &relation.moved_bits,
-        );
+        let before = meet_forgetting(&relation.relation, target, &relation.moved_bits);
         self.dom.from_origin(&before, &relation.moved)
     }
 
@@ -680,25 +674,14 @@ impl<'m> Semantics<'m> {
             return (!start.is_false()).then(|| self.post(&start, action, 0));
         }
         let params = self.dom.param_vars(action, 0);
-        // With nothing to forget, a plain conjunction: the fused pass costs more (a third
-        // table, and a copy of its result), and most steps have no parameters to forget.
-        let met_forgetting = |left: &Bdd, right: &Bdd, vars: &[BddVariable]| {
-            if !vars.is_empty() {
-                Bdd::binary_op_with_exists(left, right, op_function::and, vars)
-            } else if right.is_true() {
-                left.clone()
-            } else {
-                left.meet(right)
-            }
-        };
         let image = if plan.none {
-            met_forgetting(data, enabled, &params)
+            meet_forgetting(data, enabled, &params)
         } else {
-            let forgotten = met_forgetting(data, enabled, &plan.bits);
+            let forgotten = meet_forgetting(data, enabled, &plan.bits);
             if forgotten.is_false() {
                 return None;
             }
-            met_forgetting(&forgotten, &plan.assign, &params)
+            meet_forgetting(&forgotten, &plan.assign, &params)
         };
         if plan.none && image.is_false() {
             return None;
