@@ -15,9 +15,9 @@
 //! per trigger-cascade depth (an action at depth `d` uses the pool's row `d`), so the number
 //! of BDD variables does not grow with the number of actions.
 
-use super::hash::HashMap;
+use super::hash::{HashMap, HashSet};
 use crate::model::{ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, Term, Ty, Value};
-use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
+use biodivine_lib_bdd::{Bdd, BddPointer, BddValuation, BddVariable, BddVariableSet, op_function};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -929,17 +929,14 @@ pub fn forget(set: &Bdd, vars: &[BddVariable]) -> Bdd {
     }
 }
 
-/// Whether `a` and `b` share a point, without building their intersection (the library's
-/// dry run of the product: no node table, no result).
+/// Whether `a` and `b` share a point, without building their intersection.
 pub fn intersects(a: &Bdd, b: &Bdd) -> bool {
-    Bdd::check_binary_op(usize::MAX, a, b, biodivine_lib_bdd::op_function::and)
-        .is_some_and(|(not_empty, _)| not_empty)
+    true_somewhere(a, b, op_function::and)
 }
 
-/// Whether every point of `a` is in `b`, without building `a` minus `b` (as [`intersects`]).
+/// Whether every point of `a` is in `b`, without building `a` minus `b`.
 pub fn within(a: &Bdd, b: &Bdd) -> bool {
-    Bdd::check_binary_op(usize::MAX, a, b, biodivine_lib_bdd::op_function::and_not)
-        .is_none_or(|(not_empty, _)| !not_empty)
+    !true_somewhere(a, b, op_function::and_not)
 }
 
 /// Whether `set` holds a point that agrees with `fixed` (per variable index, the value it
@@ -962,6 +959,37 @@ pub fn meets(set: &Bdd, fixed: &[Option<bool>]) -> bool {
             Some(false) => stack.push(low),
             None => stack.extend([low, high]),
         }
+    }
+    false
+}
+
+/// Whether `op` of `a` and `b` is `true` somewhere: a walk over pairs of their nodes, as
+/// the library's product would make them, that builds no BDD and stops at the first pair
+/// where `op` is `true`. The library's own dry run (`Bdd::check_binary_op`) always walks
+/// the whole product, to count it. In reduced BDDs every pair the walk reaches lies on a
+/// path some point takes, so reaching a `true` pair suffices.
+fn true_somewhere(a: &Bdd, b: &Bdd, op: fn(Option<bool>, Option<bool>) -> Option<bool>) -> bool {
+    let mut visited: HashSet<(BddPointer, BddPointer)> = HashSet::default();
+    let mut stack = vec![(a.root_pointer(), b.root_pointer())];
+    while let Some((left, right)) = stack.pop() {
+        match op(left.as_bool(), right.as_bool()) {
+            Some(true) => return true,
+            Some(false) => continue,
+            None if !visited.insert((left, right)) => continue,
+            None => {}
+        }
+        // A terminal's variable is past every other, so the smaller one decides.
+        let var = a.var_of(left).min(b.var_of(right));
+        let children = |set: &Bdd, node: BddPointer| {
+            if set.var_of(node) == var {
+                (set.low_link_of(node), set.high_link_of(node))
+            } else {
+                (node, node)
+            }
+        };
+        let ((left_low, left_high), (right_low, right_high)) =
+            (children(a, left), children(b, right));
+        stack.extend([(left_low, right_low), (left_high, right_high)]);
     }
     false
 }
@@ -1019,7 +1047,8 @@ mod tests {
             prop_assert_eq!(meets(&set, &fixed), expected);
         }
 
-        /// `intersects` against the intersection, built.
+        /// `intersects` and `within` against the intersection and the difference, built: on
+        /// random sets, on each with itself, and with `true` and `false` on either side.
         #[test]
         fn intersects_is_a_non_empty_intersection(
             left in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
@@ -1027,8 +1056,13 @@ mod tests {
         ) {
             let vars = BddVariableSet::new_anonymous(VARS);
             let (a, b) = (formula(&vars, &left), formula(&vars, &right));
-            prop_assert_eq!(intersects(&a, &b), !a.meet(&b).is_false());
-            prop_assert_eq!(within(&a, &b), a.minus(&b).is_false());
+            let operands = [a, b, vars.mk_true(), vars.mk_false()];
+            for x in &operands {
+                for y in &operands {
+                    prop_assert_eq!(intersects(x, y), !x.and(y).is_false());
+                    prop_assert_eq!(within(x, y), x.and_not(y).is_false());
+                }
+            }
         }
 
         /// `meet`, `join` and `minus` give the library's own results, node for node: on
