@@ -1028,6 +1028,21 @@ mod tests {
         })
     }
 
+    /// Two random sets, and the constants: operands of a binary operation that cover its
+    /// shortcuts (each set with itself, `true` and `false` on either side).
+    fn operands(
+        vars: &BddVariableSet,
+        left: &[(u8, u16, bool)],
+        right: &[(u8, u16, bool)],
+    ) -> [Bdd; 4] {
+        [
+            formula(vars, left),
+            formula(vars, right),
+            vars.mk_true(),
+            vars.mk_false(),
+        ]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -1055,8 +1070,7 @@ mod tests {
             right in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
         ) {
             let vars = BddVariableSet::new_anonymous(VARS);
-            let (a, b) = (formula(&vars, &left), formula(&vars, &right));
-            let operands = [a, b, vars.mk_true(), vars.mk_false()];
+            let operands = operands(&vars, &left, &right);
             for x in &operands {
                 for y in &operands {
                     prop_assert_eq!(intersects(x, y), !x.and(y).is_false());
@@ -1073,8 +1087,7 @@ mod tests {
             right in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
         ) {
             let vars = BddVariableSet::new_anonymous(VARS);
-            let (a, b) = (formula(&vars, &left), formula(&vars, &right));
-            let operands = [a.clone(), b, vars.mk_true(), vars.mk_false()];
+            let operands = operands(&vars, &left, &right);
             for x in &operands {
                 for y in &operands {
                     prop_assert_eq!(x.meet(y), x.and(y));
