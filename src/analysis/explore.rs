@@ -12,7 +12,7 @@
 //! Layers (the data first reached at each breadth-first step) are kept, so that a witness can
 //! walk back from any reached data to the start along shortest paths.
 
-use super::domain::{Sets, forget};
+use super::domain::{Sets, forget, union_all};
 use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
 use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
@@ -528,17 +528,22 @@ impl<'s, 'm> Explorer<'s, 'm> {
         init: &Bdd,
         serial: usize,
     ) -> Exploration {
-        let dom = &self.sem.dom;
         let components = [process];
         let start = vec![self.sem.model().process(process).start.node];
         let mut reached: BTreeMap<Tuple, Bdd> = BTreeMap::new();
         let mut fired = Fired::new();
+        // What arrives at each state, united once the state's turn comes (every state
+        // leading to it has had its turn by then), in a balanced tree.
+        let mut arriving: BTreeMap<Tuple, Vec<Bdd>> = BTreeMap::new();
         if !init.is_false() {
-            reached.insert(start, init.clone());
+            arriving.insert(start, vec![init.clone()]);
         }
         for state in order {
             let tuple = vec![*state];
-            let Some(data) = reached.get(&tuple).cloned() else {
+            let Some(images) = arriving.remove(&tuple) else {
+                continue;
+            };
+            let Some(data) = union_all(&images.iter().collect::<Vec<_>>()) else {
                 continue;
             };
             let data = self.event_closure(&data);
@@ -550,21 +555,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 if matches!(mv, Move::Event(_)) || image.is_false() {
                     continue;
                 }
-                let merged = reached
-                    .get(&target)
-                    .map_or_else(|| image.clone(), |k| k.join(&image));
-                reached.insert(target, merged);
+                arriving.entry(target).or_default().push(image);
             }
         }
-        let mut success = dom.vars().mk_false();
-        let mut failure = dom.vars().mk_false();
-        for (tuple, data) in &reached {
-            match self.outcome(&components, tuple) {
-                Some(FinalKind::Success) => success = success.join(data),
-                Some(FinalKind::Failure) => failure = failure.join(data),
-                None => {}
-            }
-        }
+        let (success, failure) = self.outcomes(&components, &reached);
         Exploration {
             components: components.to_vec(),
             init: init.clone(),
@@ -576,6 +570,19 @@ impl<'s, 'm> Explorer<'s, 'm> {
             cut_short: false,
             serial,
         }
+    }
+
+    /// The data reaching the successful ends, and the failed ones, of an exploration.
+    fn outcomes(&self, components: &[ProcessId], reached: &BTreeMap<Tuple, Bdd>) -> (Bdd, Bdd) {
+        let ending = |kind: FinalKind| -> Bdd {
+            let data: Vec<&Bdd> = reached
+                .iter()
+                .filter(|(tuple, _)| self.outcome(components, tuple) == Some(kind))
+                .map(|(_, data)| data)
+                .collect();
+            union_all(&data).unwrap_or_else(|| self.sem.dom.vars().mk_false())
+        };
+        (ending(FinalKind::Success), ending(FinalKind::Failure))
     }
 
     /// `data` and everything the triggers of arriving events can make of it.
@@ -664,15 +671,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
             }
             frontier = next;
         }
-        let mut success = self.sem.dom.vars().mk_false();
-        let mut failure = self.sem.dom.vars().mk_false();
-        for (tuple, data) in &reached {
-            match self.outcome(components, tuple) {
-                Some(FinalKind::Success) => success = success.join(data),
-                Some(FinalKind::Failure) => failure = failure.join(data),
-                None => {}
-            }
-        }
+        let (success, failure) = self.outcomes(components, &reached);
         if cut_short {
             self.memo.cut_short.set(true);
         }
