@@ -25,7 +25,8 @@
 use super::domain::{Domain, Frame, Layout, MAX_CASCADE, Sets, forget, meet_forgetting};
 use super::hash::HashMap;
 use crate::model::{
-    ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, TriggerSource,
+    ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, Transition,
+    TriggerSource,
 };
 use biodivine_lib_bdd::{Bdd, BddVariable};
 use std::cell::RefCell;
@@ -54,24 +55,30 @@ pub struct Log {
 }
 
 /// How many images or preimages of a source are computed step by step before its relation
-/// is built: building one costs as much as many images, which a policy of few processes
-/// may never need. On one generated process with 274 rules (criterion, against no
-/// relations at all): +90% building each relation on first use, +20% after 4, about the
-/// same after 8 or 32. A policy of many processes images its actions often enough that
-/// each relation pays from its first use: on 100 and 1,000 generated processes with rules,
-/// building it then instead of after 4 step-by-step images cut 17% and 3% of the
-/// instructions (never building one takes 5 times as long).
+/// is built: building one costs as much as many images, which a policy that runs each
+/// action in a step or two may never need. Instructions of whole runs on generated
+/// policies with rules (cachegrind), building each relation on first use against after 32
+/// step-by-step uses, by `on` and `do` steps per action: 1.7 +22%, 2.0 +12%, 3.0 −3%,
+/// 3.3 −4%, 8.4 −38%, 23 −57%; against after 4 uses, 77 (100 processes) −17%, 764 (1,000
+/// processes) −3%. Never building one takes 5 times as long on 1,000 processes.
 fn relation_after(model: &Model) -> u32 {
-    if model.processes.len() >= MANY_PROCESSES {
+    let steps = model
+        .processes
+        .iter()
+        .flat_map(|p| &p.states)
+        .flat_map(|s| &s.transitions)
+        .filter(|t| matches!(t.node, Transition::On { .. } | Transition::Do { .. }))
+        .count();
+    if steps >= STEPS_PER_ACTION * model.actions.len() {
         0
     } else {
         32
     }
 }
 
-/// From this many processes, a policy's actions are imaged often enough that relations pay
-/// from their first use (see [`relation_after`]).
-const MANY_PROCESSES: usize = 64;
+/// From this many `on` and `do` steps per action, a policy's actions are imaged often
+/// enough that relations pay from their first use (see [`relation_after`]).
+const STEPS_PER_ACTION: usize = 3;
 
 /// What an action (with its parameters at depth 0) or an event does to the data, its
 /// cascade included, as one BDD over the data before (origin bits), its parameters and the
