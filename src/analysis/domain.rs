@@ -915,7 +915,7 @@ pub fn meet_forgetting(left: &Bdd, right: &Bdd, vars: &[BddVariable]) -> Bdd {
     if vars.is_empty() {
         left.meet(right)
     } else {
-        Bdd::binary_op_with_exists(left, right, biodivine_lib_bdd::op_function::and, vars)
+        Bdd::binary_op_with_exists(left, right, op_function::and, vars)
     }
 }
 
@@ -1020,27 +1020,13 @@ mod tests {
         let all = vars.variables();
         ops.iter().fold(vars.mk_false(), |acc, (op, var, value)| {
             let literal = vars.mk_literal(all[usize::from(*var)], *value);
+            // The library's own operations, so that the sets do not depend on `Sets`.
             match op % 3 {
-                0 => acc.meet(&literal),
-                1 => acc.join(&literal),
+                0 => acc.and(&literal),
+                1 => acc.or(&literal),
                 _ => acc.xor(&literal),
             }
         })
-    }
-
-    /// Two random sets, and the constants: operands of a binary operation that cover its
-    /// shortcuts (each set with itself, `true` and `false` on either side).
-    fn operands(
-        vars: &BddVariableSet,
-        left: &[(u8, u16, bool)],
-        right: &[(u8, u16, bool)],
-    ) -> [Bdd; 4] {
-        [
-            formula(vars, left),
-            formula(vars, right),
-            vars.mk_true(),
-            vars.mk_false(),
-        ]
     }
 
     proptest! {
@@ -1062,37 +1048,25 @@ mod tests {
             prop_assert_eq!(meets(&set, &fixed), expected);
         }
 
-        /// `intersects` and `within` against the intersection and the difference, built: on
-        /// random sets, on each with itself, and with `true` and `false` on either side.
-        #[test]
-        fn intersects_is_a_non_empty_intersection(
-            left in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
-            right in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
-        ) {
-            let vars = BddVariableSet::new_anonymous(VARS);
-            let operands = operands(&vars, &left, &right);
-            for x in &operands {
-                for y in &operands {
-                    prop_assert_eq!(intersects(x, y), !x.and(y).is_false());
-                    prop_assert_eq!(within(x, y), x.and_not(y).is_false());
-                }
-            }
-        }
-
-        /// `meet`, `join` and `minus` give the library's own results, node for node: on
-        /// random sets, on each with itself, and with `true` and `false` on either side.
+        /// The binary set operations against the library's own, on random sets, on each
+        /// with itself, and with `true` and `false` on either side: `meet`, `join` and
+        /// `minus` give its results node for node, and `intersects` and `within` say
+        /// whether the intersection and the difference it builds are empty.
         #[test]
         fn set_operations_agree_with_the_library(
             left in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
             right in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
         ) {
             let vars = BddVariableSet::new_anonymous(VARS);
-            let operands = operands(&vars, &left, &right);
+            let operands =
+                [formula(&vars, &left), formula(&vars, &right), vars.mk_true(), vars.mk_false()];
             for x in &operands {
                 for y in &operands {
                     prop_assert_eq!(x.meet(y), x.and(y));
                     prop_assert_eq!(x.join(y), x.or(y));
                     prop_assert_eq!(x.minus(y), x.and_not(y));
+                    prop_assert_eq!(intersects(x, y), !x.and(y).is_false());
+                    prop_assert_eq!(within(x, y), x.and_not(y).is_false());
                 }
             }
         }

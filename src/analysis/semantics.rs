@@ -175,6 +175,7 @@ pub struct Shared {
     allowed: Bdd,
     breakable: Arc<Vec<Bdd>>,
     relations: Arc<Relations>,
+    relation_after: u32,
 }
 
 /// The semantics of one policy's actions over its data domain.
@@ -232,6 +233,7 @@ impl<'m> Semantics<'m> {
             invariant,
             breakable: Arc::new(breakable),
             relations: Arc::new(Relations::new(model)),
+            relation_after: relation_after(model),
         };
         Ok(Self::with(dom, shared))
     }
@@ -249,9 +251,10 @@ impl<'m> Semantics<'m> {
             allowed,
             breakable,
             relations,
+            relation_after,
         } = shared;
         Semantics {
-            relation_after: relation_after(dom.model()),
+            relation_after,
             dom,
             invariant,
             allowed,
@@ -280,6 +283,7 @@ impl<'m> Semantics<'m> {
             allowed: self.allowed.clone(),
             breakable: Arc::clone(&self.breakable),
             relations: Arc::clone(&self.relations),
+            relation_after: self.relation_after,
         }
     }
 
