@@ -919,6 +919,28 @@ pub fn meet_forgetting(left: &Bdd, right: &Bdd, vars: &[BddVariable]) -> Bdd {
     }
 }
 
+/// `set` with `var` quantified away, met with `other`, in one pass of the library's ternary
+/// operation: forgetting `var` is `set ∨ set[var ↦ ¬var]`, the second operand being `set`
+/// read with `var`'s branches swapped. Two passes otherwise (forget, then meet).
+pub fn forget_one_meeting(set: &Bdd, var: BddVariable, other: &Bdd) -> Bdd {
+    Bdd::fused_ternary_flip_op(
+        (set, None),
+        (set, Some(var)),
+        (other, None),
+        None,
+        |a, b, c| match (a, b, c) {
+            (_, _, Some(false)) | (Some(false), Some(false), _) => Some(false),
+            (Some(true), _, Some(true)) | (_, Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+    )
+}
+
+/// Whether `set` reads any of `vars`.
+pub fn reads_any(set: &Bdd, vars: &[BddVariable]) -> bool {
+    vars.iter().any(|var| set.support_set_contains(var))
+}
+
 /// `set` with `vars` quantified away. With none to forget, `set` itself: the library would
 /// still rebuild it in a full pass (`x ∧ x`), and most actions have no parameters.
 pub fn forget(set: &Bdd, vars: &[BddVariable]) -> Bdd {
@@ -1067,6 +1089,26 @@ mod tests {
                     prop_assert_eq!(x.minus(y), x.and_not(y));
                     prop_assert_eq!(intersects(x, y), !x.and(y).is_false());
                     prop_assert_eq!(within(x, y), x.and_not(y).is_false());
+                }
+            }
+        }
+
+        /// `forget_one_meeting` against forgetting, then meeting, with the library's own
+        /// operations; and `reads_any` against the support.
+        #[test]
+        fn forgetting_one_variable_while_meeting(
+            left in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
+            right in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
+            var in 0..VARS,
+        ) {
+            let vars = BddVariableSet::new_anonymous(VARS);
+            let var = vars.variables()[usize::from(var)];
+            let operands =
+                [formula(&vars, &left), formula(&vars, &right), vars.mk_true(), vars.mk_false()];
+            for x in &operands {
+                prop_assert_eq!(reads_any(x, &[var]), x.support_set().contains(&var));
+                for y in &operands {
+                    prop_assert_eq!(forget_one_meeting(x, var, y), x.var_exists(var).and(y));
                 }
             }
         }

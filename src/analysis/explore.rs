@@ -15,7 +15,7 @@
 use super::domain::{Sets, forget, union_all};
 use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
-use crate::model::{ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
+use crate::model::{ActionId, ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Node;
 use crate::syntax::ast::FinalKind;
 use biodivine_lib_bdd::Bdd;
@@ -110,6 +110,8 @@ pub struct Memo {
     order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes.
     enabled: RefCell<HashMap<usize, Option<Bdd>>>,
+    /// A transition (by address) -> [`Semantics::enabled_assigning`] of where it completes.
+    assigning: RefCell<HashMap<usize, Option<Bdd>>>,
     /// A transition (by address) -> [`Explorer::enabled`], in this memo's events.
     enabled_data: RefCell<HashMap<usize, Option<Bdd>>>,
     count: Cell<usize>,
@@ -380,13 +382,15 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     let Some(enabled) = self.enabled_with_params(&t.node) else {
                         continue;
                     };
-                    let image = match sem.post_within(data, &enabled, action.node) {
-                        Some(image) => {
-                            fired.insert(fired_as(Firing::Moved));
-                            image
-                        }
-                        None => sem.dom.vars().mk_false(),
-                    };
+                    let assigning = self.enabled_assigning(&t.node, action.node, &enabled);
+                    let image =
+                        match sem.post_within(data, &enabled, assigning.as_ref(), action.node) {
+                            Some(image) => {
+                                fired.insert(fired_as(Firing::Moved));
+                                image
+                            }
+                            None => sem.dom.vars().mk_false(),
+                        };
                     out.push((mv(false), with(target.node), image));
                 }
                 Transition::Await { event, target, .. } => {
@@ -450,6 +454,20 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let key = std::ptr::from_ref(transition) as usize;
         super::cached(&self.memo.enabled, key, || {
             self.compute_enabled_with_params(transition)
+        })
+    }
+
+    /// [`Semantics::enabled_assigning`] of `enabled`, where `transition` (performing
+    /// `action`) completes.
+    fn enabled_assigning(
+        &self,
+        transition: &Transition,
+        action: ActionId,
+        enabled: &Bdd,
+    ) -> Option<Bdd> {
+        let key = std::ptr::from_ref(transition) as usize;
+        super::cached(&self.memo.assigning, key, || {
+            self.sem.enabled_assigning(enabled, action)
         })
     }
 

@@ -22,7 +22,10 @@
 //! as a function of the data before. Each image at depth 0 is then one relational product
 //! with it, and each preimage another; both are exact, as images distribute over unions.
 
-use super::domain::{Domain, Frame, Layout, MAX_CASCADE, Sets, forget, meet_forgetting};
+use super::domain::{
+    Domain, Frame, Layout, MAX_CASCADE, Sets, forget, forget_one_meeting, intersects,
+    meet_forgetting, reads_any,
+};
 use super::hash::HashMap;
 use crate::model::{
     ActionId, ChannelId, Effect, EventId, FieldId, Model, RuleId, RuleKind, Term, Transition,
@@ -673,11 +676,35 @@ impl<'m> Semantics<'m> {
         self.post_direct(set, action, depth, true)
     }
 
+    /// For [`Self::post_within`]: `enabled` met with `action`'s assignments (`field == value`),
+    /// when the image of a step can be made from them in one pass: the action assigns some
+    /// field, has no parameters, no cascade and no field it reads while assigning, and
+    /// `enabled` reads none of the fields it assigns, so that they can be forgotten in the
+    /// data alone. `None` otherwise.
+    pub fn enabled_assigning(&self, enabled: &Bdd, action: ActionId) -> Option<Bdd> {
+        let plan = self.effects_of(action, 0);
+        let qualifies = !plan.none
+            && plan.copy.is_none()
+            && self.dom.param_vars(action, 0).is_empty()
+            && !self.has_cascade(TriggerSource::Action(action))
+            && !reads_any(enabled, &plan.bits);
+        qualifies.then(|| enabled.meet(&plan.assign))
+    }
+
     /// [`Self::post`] of `data` met with `enabled` (at depth 0), or `None` when they do not
     /// meet. For an action with no cascade whose effects read no field they assign (the
     /// usual case), the meeting and the forgetting of the assigned fields are one BDD pass,
-    /// and the assignment and the forgetting of the parameters another.
-    pub fn post_within(&self, data: &Bdd, enabled: &Bdd, action: ActionId) -> Option<Bdd> {
+    /// and the assignment and the forgetting of the parameters another. With `assigning`
+    /// ([`Self::enabled_assigning`] of `enabled`), one pass in all: a meeting, when `data`
+    /// reads none of the assigned fields, or a forgetting and a meeting fused, when they are
+    /// one bit.
+    pub fn post_within(
+        &self,
+        data: &Bdd,
+        enabled: &Bdd,
+        assigning: Option<&Bdd>,
+        action: ActionId,
+    ) -> Option<Bdd> {
         let plan = self.effects_of(action, 0);
         let simple = plan.copy.is_none()
             && !self.has_cascade(TriggerSource::Action(action))
@@ -687,16 +714,21 @@ impl<'m> Semantics<'m> {
             return (!start.is_false()).then(|| self.post(&start, action, 0));
         }
         let params = self.dom.param_vars(action, 0);
-        let image = if plan.none {
-            meet_forgetting(data, enabled, &params)
-        } else {
-            let forgotten = meet_forgetting(data, enabled, &plan.bits);
-            if forgotten.is_false() {
-                return None;
+        let image = match (assigning, plan.bits.as_slice()) {
+            (Some(assigning), _) if !reads_any(data, &plan.bits) => data.meet(assigning),
+            (Some(assigning), [bit]) => forget_one_meeting(data, *bit, assigning),
+            _ if plan.none => meet_forgetting(data, enabled, &params),
+            _ => {
+                let forgotten = meet_forgetting(data, enabled, &plan.bits);
+                if forgotten.is_false() {
+                    return None;
+                }
+                meet_forgetting(&forgotten, &plan.assign, &params)
             }
-            meet_forgetting(&forgotten, &plan.assign, &params)
         };
-        if plan.none && image.is_false() {
+        // The step happens where `data` meets `enabled`, even if the assignments then leave
+        // nothing (which the two passes above tell apart by the first one's result).
+        if image.is_false() && (plan.none || (assigning.is_some() && !intersects(data, enabled))) {
             return None;
         }
         // Outside a relation being recorded (which `simple` excludes) the log keeps only
@@ -1033,18 +1065,21 @@ action swap { set c.n = c.m
                     let start = set.meet(within);
                     let expected = (!start.is_false()).then(|| sem.post(&start, action, 0));
                     let expected_log = sem.take_log();
-                    let image = sem.post_within(set, within, action);
-                    let log = sem.take_log();
-                    let name = &model.action(action).name;
-                    assert_eq!(image.is_some(), expected.is_some(), "{name}");
-                    if let (Some(image), Some(expected)) = (image, expected) {
-                        assert!(image.iff(&expected).is_true(), "{name}");
+                    let assigning = sem.enabled_assigning(within, action);
+                    for assigning in [None, assigning.as_ref()] {
+                        let image = sem.post_within(set, within, assigning, action);
+                        let log = sem.take_log();
+                        let name = &model.action(action).name;
+                        assert_eq!(image.is_some(), expected.is_some(), "{name}");
+                        if let (Some(image), Some(expected)) = (image, &expected) {
+                            assert!(image.iff(expected).is_true(), "{name}");
+                        }
+                        assert_eq!(
+                            (&log.ran, &log.emitted),
+                            (&expected_log.ran, &expected_log.emitted),
+                            "{name}"
+                        );
                     }
-                    assert_eq!(
-                        (log.ran, log.emitted),
-                        (expected_log.ran, expected_log.emitted),
-                        "{name}"
-                    );
                 }
             }
         }
