@@ -33,6 +33,7 @@ use crate::model::{
 };
 use biodivine_lib_bdd::{Bdd, BddVariable};
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
@@ -160,7 +161,6 @@ impl Relations {
 }
 
 /// An action's effects, prepared once (see `Semantics::effects_of`).
-#[derive(Clone)]
 struct EffectsPlan {
     none: bool,
     bits: Vec<BddVariable>,
@@ -192,7 +192,7 @@ pub struct Semantics<'m> {
     /// Per action: the invariants that mention a field it writes, the only ones it can break.
     breakable: Arc<Vec<Bdd>>,
     completes: RefCell<HashMap<(ActionId, Performer, usize), Bdd>>,
-    effects: RefCell<HashMap<(ActionId, usize), EffectsPlan>>,
+    effects: RefCell<HashMap<(ActionId, usize), Rc<EffectsPlan>>>,
     log: RefCell<Log>,
     relations: Arc<Relations>,
     /// While a relation is built: what its cascade did, and from which data, in place of
@@ -591,9 +591,9 @@ impl<'m> Semantics<'m> {
     /// What `action`'s effects need, computed once per cascade depth: the assigned fields'
     /// bits, the shadow copies (and their bits) for fields it reads while assigning, and the
     /// constraint `field == value` of all its effects together.
-    fn effects_of(&self, action: ActionId, depth: usize) -> EffectsPlan {
+    fn effects_of(&self, action: ActionId, depth: usize) -> Rc<EffectsPlan> {
         if let Some(plan) = self.effects.borrow().get(&(action, depth)) {
-            return plan.clone();
+            return Rc::clone(plan);
         }
         let (assigned, bits) = self.assigned(action);
         let (copy, shadow_vars) = self.shadow_copies(action, &assigned);
@@ -605,16 +605,16 @@ impl<'m> Semantics<'m> {
             .fold(self.dom.vars().mk_true(), |acc, e| {
                 acc.meet(&self.assign(action, depth, e, &assigned))
             });
-        let plan = EffectsPlan {
+        let plan = Rc::new(EffectsPlan {
             none: assigned.is_empty(),
             bits,
             copy: (!shadow_vars.is_empty()).then_some(copy),
             shadow_vars,
             assign,
-        };
+        });
         self.effects
             .borrow_mut()
-            .insert((action, depth), plan.clone());
+            .insert((action, depth), Rc::clone(&plan));
         plan
     }
 
