@@ -33,9 +33,9 @@ use crate::model::{
 };
 use biodivine_lib_bdd::{Bdd, BddVariable};
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 /// Who performs an action.
