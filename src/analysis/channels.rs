@@ -23,7 +23,7 @@ use crate::syntax::ast::FinalKind;
 use biodivine_lib_bdd::Bdd;
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// A node of the channel view.
@@ -59,6 +59,10 @@ pub struct Path {
     /// Total minutes, entry included.
     pub minutes: u64,
 }
+
+/// A node's best cost so far in a search for the fastest path, and the node and edge (its
+/// index among that node's edges) it came by; none at the start.
+type Best = (u64, Option<(Node, usize)>);
 
 /// The edges out of one node of the channel view, shared.
 type EdgeList = Rc<[Edge]>;
@@ -354,20 +358,22 @@ impl<'a, 'm> ChannelView<'a, 'm> {
     fn compute_fastest_success(&self, process: ProcessId, entry: ChannelId) -> Option<Path> {
         let model = self.analysis.model();
         let p = model.process(process);
+        let channels = model.channels.len();
+        let slot = |(state, channel): Node| state.index() * channels + channel.index();
         let start = (p.start.node, entry);
-        let mut best: BTreeMap<Node, (u64, Option<(Node, Edge)>)> = BTreeMap::new();
+        let mut best: Vec<Option<Best>> = vec![None; p.states.len() * channels];
         let mut queue = BinaryHeap::new();
-        best.insert(start, (self.replies(entry), None));
+        best[slot(start)] = Some((self.replies(entry), None));
         queue.push(Reverse((self.replies(entry), start)));
         while let Some(Reverse((cost, node))) = queue.pop() {
-            if best.get(&node).is_some_and(|(c, _)| *c < cost) {
+            if best[slot(node)].is_some_and(|(c, _)| c < cost) {
                 continue;
             }
             if p.state(node.0).kind == StateKind::Final(FinalKind::Success) {
                 let mut edges = Vec::new();
                 let mut at = node;
-                while let Some((_, Some((previous, edge)))) = best.get(&at).cloned() {
-                    edges.push(edge);
+                while let Some((_, Some((previous, index)))) = best[slot(at)] {
+                    edges.push(self.edges(process, previous)[index].clone());
                     at = previous;
                 }
                 edges.reverse();
@@ -377,10 +383,11 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                     minutes: cost,
                 });
             }
-            for edge in self.edges(process, node).iter() {
+            for (index, edge) in self.edges(process, node).iter().enumerate() {
                 let next = cost.saturating_add(edge.minutes);
-                if best.get(&edge.to).is_none_or(|(c, _)| next < *c) {
-                    best.insert(edge.to, (next, Some((node, edge.clone()))));
+                let known = &mut best[slot(edge.to)];
+                if known.is_none_or(|(c, _)| next < c) {
+                    *known = Some((next, Some((node, index))));
                     queue.push(Reverse((next, edge.to)));
                 }
             }
