@@ -33,8 +33,8 @@ pub struct ProcessFacts {
     /// explorations; `None` when they are those of its only context, read there rather
     /// than copied (see [`Analysis::reach`]).
     united: Option<Vec<Bdd>>,
-    /// Per state: whether some data reach it. Every check asks, for every state; looking
-    /// the state up in an exploration's map each time was 2% of a run.
+    /// Per state: whether some data reach it. Every check asks, for every state, and
+    /// [`Self::reach`] may look the state up in an exploration's map.
     reached: Vec<bool>,
     /// The explorations of this process on its own (its own start, and each call context).
     pub contexts: Vec<Arc<Exploration>>,
@@ -43,6 +43,20 @@ pub struct ProcessFacts {
     /// runs beside others in an `all` (whose explorations stop at the first failure, with
     /// data in its states that no step was taken from), or an exploration was cut short.
     pub fired: Option<BTreeSet<(StateId, usize, Firing)>>,
+}
+
+impl ProcessFacts {
+    /// The data that reach `state`: united, or read off the only context; `None` when no
+    /// exploration reaches it.
+    fn reach(&self, state: StateId) -> Option<&Bdd> {
+        match &self.united {
+            Some(united) => united.get(state.index()),
+            None => self
+                .contexts
+                .first()
+                .and_then(|only| only.reached.get(&[state][..])),
+        }
+    }
 }
 
 /// An analysis, copied to be rebuilt on another thread: see [`Analysis::fork`].
@@ -119,24 +133,17 @@ fn facts(
         .zip(fired)
         .zip(&model.processes)
         .map(|(((united, contexts), fired), process)| {
-            let reached = match &united {
-                Some(united) => united.iter().map(|data| !data.is_false()).collect(),
-                None => (0..process.states.len())
-                    .map(|state| {
-                        contexts.first().is_some_and(|only| {
-                            only.reached
-                                .get(&[StateId(state as u32)][..])
-                                .is_some_and(|data| !data.is_false())
-                        })
-                    })
-                    .collect(),
-            };
-            ProcessFacts {
+            let mut facts = ProcessFacts {
                 united,
-                reached,
+                reached: Vec::new(),
                 contexts,
                 fired,
-            }
+            };
+            facts.reached = process
+                .state_ids()
+                .map(|state| facts.reach(state).is_some_and(|data| !data.is_false()))
+                .collect();
+            facts
         })
         .collect()
 }
@@ -267,15 +274,9 @@ impl<'m> Analysis<'m> {
 
     /// The data that reach `state` of `process`.
     pub fn reach(&self, process: ProcessId, state: StateId) -> &Bdd {
-        let facts = &self.facts[process.index()];
-        match &facts.united {
-            Some(united) => &united[state.index()],
-            None => facts
-                .contexts
-                .first()
-                .and_then(|only| only.reached.get(&[state][..]))
-                .unwrap_or(&self.nothing),
-        }
+        self.facts[process.index()]
+            .reach(state)
+            .unwrap_or(&self.nothing)
     }
 
     /// Whether some exploration was cut short: during the analysis, or while a check asked

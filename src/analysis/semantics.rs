@@ -714,23 +714,21 @@ impl<'m> Semantics<'m> {
             return (!start.is_false()).then(|| self.post(&start, action, 0));
         }
         let params = self.dom.param_vars(action, 0);
+        // The step happens where `data` meets `enabled`, even if the assignments then leave
+        // nothing: in one pass with them, an empty image does not tell, so ask.
+        let one_pass =
+            |image: Bdd| (!image.is_false() || intersects(data, enabled)).then_some(image);
         let image = match (assigning, plan.bits.as_slice()) {
-            (Some(assigning), _) if !reads_any(data, &plan.bits) => data.meet(assigning),
-            (Some(assigning), [bit]) => forget_one_meeting(data, *bit, assigning),
-            _ if plan.none => meet_forgetting(data, enabled, &params),
+            (Some(assigning), _) if !reads_any(data, &plan.bits) => one_pass(data.meet(assigning)),
+            (Some(assigning), [bit]) => one_pass(forget_one_meeting(data, *bit, assigning)),
+            _ if plan.none => {
+                Some(meet_forgetting(data, enabled, &params)).filter(|image| !image.is_false())
+            }
             _ => {
                 let forgotten = meet_forgetting(data, enabled, &plan.bits);
-                if forgotten.is_false() {
-                    return None;
-                }
-                meet_forgetting(&forgotten, &plan.assign, &params)
+                (!forgotten.is_false()).then(|| meet_forgetting(&forgotten, &plan.assign, &params))
             }
-        };
-        // The step happens where `data` meets `enabled`, even if the assignments then leave
-        // nothing (which the two passes above tell apart by the first one's result).
-        if image.is_false() && (plan.none || (assigning.is_some() && !intersects(data, enabled))) {
-            return None;
-        }
+        }?;
         // Outside a relation being recorded (which `simple` excludes) the log keeps only
         // which actions ran and which events were emitted, not from which data.
         self.note_ran(action, data);
