@@ -14,6 +14,12 @@
 //! Parameters are chosen anew each time an action runs. They live in a small pool of slots
 //! per trigger-cascade depth (an action at depth `d` uses the pool's row `d`), so the number
 //! of BDD variables does not grow with the number of actions.
+//!
+//! Variable order: the fields in declaration order, each bit just after its origin (see
+//! `Semantics`' relations); the parameters of a pool position bit by bit beside the field
+//! they are most often assigned to or compared with, at every depth (an equality between
+//! the two is then a few nodes per bit, not one per value: −6% instructions on a generated
+//! policy without rules, −3.7% with); shadow copies, then the other parameters, last.
 
 use super::hash::{HashMap, HashSet};
 use crate::model::{ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, Term, Ty, Value};
@@ -191,43 +197,74 @@ impl<'m> Domain<'m> {
         let vars = BddVariableSet::new_anonymous(u16::try_from(total.max(1)).unwrap_or(1));
         let all = vars.variables();
         let mut next = 0usize;
-        let mut take = |n: usize| -> Vec<BddVariable> {
-            let bits = all
-                .get(next..next + n)
-                .map(<[BddVariable]>::to_vec)
-                .unwrap_or_default();
-            next += n;
-            bits
+        let mut take = || -> BddVariable {
+            let var = all
+                .get(next)
+                .copied()
+                .unwrap_or_else(|| BddVariable::from_index(0));
+            next += 1;
+            var
         };
-        // Interleaved: each field bit just after its origin bit, so that renaming one
-        // into the other keeps the variable order (see `Domain::to_origin`).
+        // `pool[depth][index]`, filled in below.
+        let mut pool: Vec<Vec<Vec<Option<BddVariable>>>> = (0..=MAX_CASCADE)
+            .map(|_| pool_widths.iter().map(|w| vec![None; *w]).collect())
+            .collect();
+        let homes = param_homes(model, max_params);
+        // A field's bits from the most significant: each with its origin just before it
+        // (so that renaming one into the other keeps the variable order, see
+        // `Domain::to_origin`), then the bits of the same weight of the parameters that
+        // have the field as their home, at every depth. An equality between a field and a
+        // parameter then takes a few nodes per bit, where all of one before all of the
+        // other would take a node per value.
         let (fields, origins): (Vec<Slot>, Vec<Vec<BddVariable>>) = field_kinds
             .iter()
             .enumerate()
             .map(|(i, k)| {
-                let pairs = take(2 * field_width(i));
-                let slot = Slot {
-                    bits: pairs.iter().skip(1).step_by(2).copied().collect(),
-                    kind: *k,
-                };
-                (slot, pairs.iter().step_by(2).copied().collect())
+                let width = field_width(i);
+                let homed: Vec<usize> = (0..max_params).filter(|p| homes[*p] == Some(i)).collect();
+                let rows = homed
+                    .iter()
+                    .map(|p| pool_widths[*p])
+                    .fold(width, usize::max);
+                let (mut bits, mut origins) = (Vec::new(), Vec::new());
+                for row in 0..rows {
+                    let weight = rows - 1 - row;
+                    if weight < width {
+                        origins.push(take());
+                        bits.push(take());
+                    }
+                    for p in &homed {
+                        if weight < pool_widths[*p] {
+                            let bit = pool_widths[*p] - 1 - weight;
+                            for depth in &mut pool {
+                                depth[*p][bit] = Some(take());
+                            }
+                        }
+                    }
+                }
+                (Slot { bits, kind: *k }, origins)
             })
             .unzip();
         let shadows = shadow_fields
             .iter()
             .map(|f| {
                 let kind = field_kinds[f.index()];
-                (
-                    *f,
-                    Slot {
-                        bits: take(width(kind)),
-                        kind,
-                    },
-                )
+                let bits = (0..width(kind)).map(|_| take()).collect();
+                (*f, Slot { bits, kind })
             })
             .collect();
-        let pool = (0..=MAX_CASCADE)
-            .map(|_| pool_widths.iter().map(|w| take(*w)).collect())
+        // The parameters without a home last, depth by depth.
+        let pool = pool
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|bits| {
+                        bits.into_iter()
+                            .map(|b| b.unwrap_or_else(&mut take))
+                            .collect()
+                    })
+                    .collect()
+            })
             .collect();
         let layout = Layout {
             valid: vars.mk_true(),
@@ -844,6 +881,39 @@ fn used_fields(model: &Model) -> Vec<bool> {
     used
 }
 
+/// Per parameter position, the field a parameter at that position is most often tied to:
+/// assigned to it (`set field = param`) or compared with it in a condition; the first such
+/// field on a tie, `None` when no parameter there meets a field.
+fn param_homes(model: &Model, positions: usize) -> Vec<Option<usize>> {
+    let mut counts = vec![vec![0usize; model.fields.len()]; positions];
+    let mut tie = |a: &Term, b: &Term| match (a, b) {
+        (Term::Param(_, index), Term::Field(field))
+        | (Term::Field(field), Term::Param(_, index)) => {
+            counts[*index as usize][field.index()] += 1;
+        }
+        _ => {}
+    };
+    for action in &model.actions {
+        for effect in &action.effects {
+            tie(&Term::Field(effect.field.node), &effect.value.node);
+        }
+    }
+    for cond in model.conditions() {
+        cond.walk(&mut |c| {
+            if let Cond::Compare { lhs, rhs, .. } = c {
+                tie(&lhs.node, &rhs.node);
+            }
+        });
+    }
+    counts
+        .iter()
+        .map(|per_field| {
+            let best = per_field.iter().copied().max().filter(|n| *n > 0)?;
+            per_field.iter().position(|n| *n == best)
+        })
+        .collect()
+}
+
 /// Fields that some action reads (in a `set` value) while also assigning them.
 fn shadowed_fields(model: &Model) -> Vec<FieldId> {
     let mut shadowed = Vec::new();
@@ -1186,6 +1256,121 @@ mod tests {
                     set.eval_in(&BddValuation::new(moved))
                 });
                 prop_assert_eq!(result.eval_in(&BddValuation::new(values)), expected);
+            }
+        }
+    }
+
+    /// The variable layout: every variable used once, each origin just before its field
+    /// bit, each parameter's bits beside those of the field most often assigned from its
+    /// position (of either width), and comparisons between them still exact.
+    #[test]
+    fn parameters_sit_beside_the_fields_assigned_from_them() {
+        let text = "policy layout
+entity e {
+  n: int 0..100
+  m: int 0..100
+  b: bool
+  x: int 0..100
+}
+action a(v: int 0..3) { set e.m = v }
+action b(w: int 0..100, u: bool) {
+  set e.m = w
+  set e.b = u
+}
+action c(z: int 0..100) { requires z > 3 and e.x > 0 }
+action d(y: bool, t: int 0..100) { requires t != e.x and t < e.x }
+action swap {
+  set e.n = e.m
+  set e.m = e.n
+}
+";
+        let report = crate::lint::check(vec![crate::lint::Input {
+            name: "layout.omni".into(),
+            contents: text.as_bytes().to_vec(),
+        }]);
+        let model = report.policies[0].model.clone().expect("the policy reads");
+        let dom = Domain::new(&model).expect("small enough");
+        let layout = dom.layout();
+        let mut seen: Vec<usize> = layout
+            .fields
+            .iter()
+            .flat_map(|s| &s.bits)
+            .chain(layout.origins.iter().flatten())
+            .chain(layout.shadows.values().flat_map(|s| &s.bits))
+            .chain(layout.pool.iter().flatten().flatten())
+            .map(|v| v.to_index())
+            .collect();
+        seen.sort_unstable();
+        let every: Vec<usize> = (0..usize::from(dom.vars().num_vars())).collect();
+        assert_eq!(seen, every, "each variable belongs to exactly one slot");
+        for (slot, origins) in layout.fields.iter().zip(&layout.origins) {
+            assert_eq!(slot.bits.len(), origins.len());
+            for (bit, origin) in slot.bits.iter().zip(origins) {
+                assert_eq!(origin.to_index() + 1, bit.to_index());
+            }
+        }
+        let field = |name: &str| {
+            let id = model
+                .fields
+                .iter()
+                .position(|f| f.name.node == name)
+                .unwrap();
+            dom.field(FieldId(id as u32)).clone()
+        };
+        let action = |name: &str| {
+            ActionId(
+                model
+                    .actions
+                    .iter()
+                    .position(|a| a.name.node == name)
+                    .unwrap() as u32,
+            )
+        };
+        let (m, b, x) = (field("m"), field("b"), field("x"));
+        assert_eq!(layout.shadows.len(), 2);
+        let span = |slot: &Slot| {
+            let indices = slot.bits.iter().map(|v| v.to_index());
+            (indices.clone().min().unwrap(), indices.max().unwrap())
+        };
+        for depth in 0..=MAX_CASCADE {
+            // Position 0 is assigned to `m` twice: its bits lie among `m`'s, before `b`.
+            for param in [
+                dom.param(action("a"), 0, depth),
+                dom.param(action("b"), 0, depth),
+            ] {
+                assert!(span(&param).0 > span(&m).0 && span(&param).1 < span(&b).0);
+            }
+            // Position 1 is assigned to `b` once but compared with `x` twice: among `x`'s
+            // bits, before the shadow copies that follow the fields.
+            let shadows = layout
+                .shadows
+                .values()
+                .map(span)
+                .map(|s| s.0)
+                .min()
+                .unwrap();
+            for param in [
+                dom.param(action("b"), 1, depth),
+                dom.param(action("d"), 1, depth),
+            ] {
+                assert!(span(&param).0 > span(&x).0 && span(&param).1 < shadows);
+            }
+        }
+        // Equality between a field and a parameter of either width, value by value.
+        for (param, top) in [
+            (dom.param(action("a"), 0, 1), 3),
+            (dom.param(action("b"), 0, 0), 100),
+        ] {
+            let eq = dom.eq_slots(&m, &param);
+            for value in 0..=100u64 {
+                for arg in (0..=top).step_by(7).chain([value.min(top)]) {
+                    let point = dom.eq_const(&m, value).meet(&dom.eq_const(&param, arg));
+                    assert_eq!(
+                        intersects(&point, &eq),
+                        value == arg,
+                        "m = {value}, param = {arg}"
+                    );
+                }
             }
         }
     }
