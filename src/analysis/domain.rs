@@ -1317,15 +1317,7 @@ action swap {
                 .unwrap();
             dom.field(FieldId(id as u32)).clone()
         };
-        let action = |name: &str| {
-            ActionId(
-                model
-                    .actions
-                    .iter()
-                    .position(|a| a.name.node == name)
-                    .unwrap() as u32,
-            )
-        };
+        let action = |name: &str| model.action_named(name).expect("declared");
         let (m, b, x) = (field("m"), field("b"), field("x"));
         assert_eq!(layout.shadows.len(), 2);
         let span = |slot: &Slot| {
