@@ -266,6 +266,7 @@ impl<'m> Domain<'m> {
                     .collect()
             })
             .collect();
+        debug_assert_eq!(next, total, "every variable counted is placed once");
         let layout = Layout {
             valid: vars.mk_true(),
             vars,
