@@ -1311,15 +1311,11 @@ action swap {
             }
         }
         let field = |name: &str| {
-            let id = model
-                .fields
-                .iter()
-                .position(|f| f.name.node == name)
-                .unwrap();
-            dom.field(FieldId(id as u32)).clone()
+            dom.field(model.field_named(name).expect("declared"))
+                .clone()
         };
         let action = |name: &str| model.action_named(name).expect("declared");
-        let (m, b, x) = (field("m"), field("b"), field("x"));
+        let (m, b, x) = (field("e.m"), field("e.b"), field("e.x"));
         assert_eq!(layout.shadows.len(), 2);
         let span = |slot: &Slot| {
             let indices = slot.bits.iter().map(|v| v.to_index());

@@ -1364,11 +1364,7 @@ mod tests {
         for facts in Arc::make_mut(&mut unread.facts) {
             facts.fired = None;
         }
-        let b = model
-            .processes
-            .iter()
-            .position(|p| p.name.node == "b")
-            .unwrap();
+        let b = model.process_named("b").expect("declared").index();
         assert!(analysis.facts[b].fired.is_none(), "`b` runs beside `a`");
         let (explorer, unread_explorer) = (analysis.explorer(), unread.explorer());
         let mut fire = [0, 0];

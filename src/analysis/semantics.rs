@@ -965,21 +965,11 @@ process p {
         let dom = &sem.dom;
         let model = sem.model();
         let slot = |name: &str| {
-            let f = model
-                .fields
-                .iter()
-                .position(|f| f.name.node == name)
-                .unwrap();
-            dom.field(FieldId(f as u32)).clone()
+            dom.field(model.field_named(name).expect("declared"))
+                .clone()
         };
-        let (n, f, s) = (slot("n"), slot("f"), slot("s"));
-        let bump = ActionId(
-            model
-                .actions
-                .iter()
-                .position(|a| a.name.node == "bump")
-                .unwrap() as u32,
-        );
+        let (n, f, s) = (slot("c.n"), slot("c.f"), slot("c.s"));
+        let bump = model.action_named("bump").expect("declared");
         let k = dom.param(bump, 0, 0);
         let mut points = Vec::new();
         for (vn, vf, vs, vk) in (0..4).flat_map(|vn| {

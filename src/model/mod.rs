@@ -626,6 +626,13 @@ impl Model {
             .position(|c| c.name.node == name)
             .map(ChannelId::from_index)
     }
+    /// Finds a field by its qualified name (`entity.field`).
+    pub fn field_named(&self, qualified: &str) -> Option<FieldId> {
+        self.fields
+            .iter()
+            .position(|f| f.qualified == qualified)
+            .map(FieldId::from_index)
+    }
     /// Finds an action by name.
     pub fn action_named(&self, name: &str) -> Option<ActionId> {
         self.actions
