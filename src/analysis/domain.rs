@@ -1262,8 +1262,9 @@ mod tests {
     }
 
     /// The variable layout: every variable used once, each origin just before its field
-    /// bit, each parameter's bits beside those of the field most often assigned from its
-    /// position (of either width), and comparisons between them still exact.
+    /// bit, each parameter's bits beside those of the field its position is most often
+    /// assigned to or compared with (of either width), and equalities between them still
+    /// exact.
     #[test]
     fn parameters_sit_beside_the_fields_assigned_from_them() {
         let text = "policy layout
