@@ -116,10 +116,9 @@ pub fn check(inputs: Vec<Input>) -> Report {
         let has_read_errors = diagnostics
             .iter()
             .any(|d| files.contains(&d.span.file) && d.severity == Severity::Error);
-        let built = model::build(&header, &trees.iter().collect::<Vec<_>>());
-        // The model holds all the checks need: the trees' memory goes to the analysis. Item
-        // by item, on every core: a policy is often a few files of many processes each.
-        crate::parallel::drop_all(trees.into_iter().flat_map(|t| t.items).collect());
+        // The model holds all the checks need: building it frees the trees, each process's
+        // as soon as it is defined, on every core, and their memory goes to the analysis.
+        let built = model::build(&header, trees);
         let model = match built {
             Ok(model) if !has_read_errors => Some(model),
             Ok(_) => None,

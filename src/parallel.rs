@@ -50,17 +50,42 @@ where
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// `f` applied to contiguous parts of `items`, one part per core, on every core; the results
-/// in the parts' order. For work with a setup worth paying once per part rather than once
-/// per item (a copy of shared state, say).
-pub fn map_parts<T, R, F>(items: &[T], f: F) -> Vec<R>
+/// `f` applied to `items` cut into as many contiguous parts as the machine has cores (all as
+/// long as the first but the last), on every core, the results in the parts' order. Each
+/// part is handed over whole to its thread, which owns and frees it: for work with a setup
+/// worth paying once per part (a copy of shared state, say) that is done with each item
+/// once it has read it.
+pub fn map_owned_parts<T, R, F>(mut items: Vec<T>, f: F) -> Vec<R>
 where
-    T: Sync,
+    T: Send,
     R: Send,
-    F: Fn(&[T]) -> R + Sync,
+    F: Fn(Vec<T>) -> R + Sync,
 {
-    let parts: Vec<&[T]> = items.chunks(items.len().div_ceil(cores()).max(1)).collect();
-    map(&parts, |part| f(part))
+    let per_part = items.len().div_ceil(cores()).max(1);
+    let mut parts = Vec::new();
+    while items.len() > per_part {
+        let tail = items.split_off(per_part);
+        parts.push(std::mem::replace(&mut items, tail));
+    }
+    parts.push(items);
+    if parts.len() <= 1 {
+        return parts.into_iter().map(&f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || f(part)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| match worker.join() {
+                Ok(result) => result,
+                // A panic in `f` is a bug; carry it to the caller as if it ran here.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// Drops `items` on up to as many threads as the machine has cores, in contiguous parts:
@@ -127,8 +152,14 @@ mod tests {
     fn parts_cover_the_items_in_order() {
         for n in [0u64, 1, 2, 3, 1001] {
             let items: Vec<u64> = (0..n).collect();
-            let parts = super::map_parts(&items, <[u64]>::to_vec);
-            assert_eq!(parts.concat(), items);
+            let parts = super::map_owned_parts(items.clone(), |part| part);
+            let per_part = items.len().div_ceil(super::cores()).max(1);
+            let chunks: Vec<Vec<u64>> = items.chunks(per_part).map(<[u64]>::to_vec).collect();
+            if n == 0 {
+                assert_eq!(parts, vec![Vec::<u64>::new()]);
+            } else {
+                assert_eq!(parts, chunks);
+            }
         }
     }
 

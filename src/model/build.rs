@@ -13,21 +13,41 @@ use crate::source::Span;
 use crate::syntax::ast;
 use std::collections::{HashMap, HashSet};
 
-/// Builds the model of the policy `name` from the syntax trees of all its files.
+/// Builds the model of the policy `name` from the syntax trees of all its files, which it
+/// consumes: each process's tree is freed as soon as the process is defined, on the core
+/// that defined it, rather than all of them after the build (on 10,000 processes the trees
+/// are some 600 MB, the model 270 MB).
 ///
 /// Returns every E002–E005 diagnostic found when there is any.
-pub fn build(name: &Ident, files: &[&ast::File]) -> Result<Model, Vec<Diagnostic>> {
+pub fn build(name: &Ident, files: Vec<ast::File>) -> Result<Model, Vec<Diagnostic>> {
     let mut r = Resolver::new(name.clone());
     r.poisoned = files
         .iter()
         .flat_map(|f| f.unreadable.iter().cloned())
         .collect();
-    let items: Vec<&Node<ast::Item>> = files.iter().flat_map(|f| f.items.iter()).collect();
-    r.declare(&items);
-    r.define_types(&items);
-    r.define_entities(&items);
-    r.define_signatures(&items);
-    r.define_bodies(&items);
+    let items: Vec<Node<ast::Item>> = files.into_iter().flat_map(|f| f.items).collect();
+    let refs: Vec<&Node<ast::Item>> = items.iter().collect();
+    r.declare(&refs);
+    r.define_types(&refs);
+    r.define_entities(&refs);
+    r.define_signatures(&refs);
+    r.define_bodies(&refs);
+    // Processes last, each from its own tree, taken out of the items (duplicates stay).
+    let declared: Vec<bool> = refs
+        .iter()
+        .map(|item| matches!(item.node, ast::Item::Process(_)) && r.is_declared(&item.node))
+        .collect();
+    drop(refs);
+    let mut processes = Vec::new();
+    let mut rest = Vec::new();
+    for (item, declared) in items.into_iter().zip(declared) {
+        match item.node {
+            ast::Item::Process(def) if declared => processes.push(def),
+            _ => rest.push(item),
+        }
+    }
+    r.define_processes(processes);
+    crate::parallel::drop_all(rest);
     r.check_call_cycles();
     if r.diags.is_empty() {
         r.model.index = index(&r.model);
@@ -450,7 +470,6 @@ impl Resolver {
     fn define_bodies(&mut self, items: &[&Node<ast::Item>]) {
         let mut channel = 0;
         let mut action = 0;
-        let mut processes: Vec<&ast::ProcessDef> = Vec::new();
         for item in items {
             if !self.is_declared(&item.node) {
                 continue;
@@ -470,27 +489,26 @@ impl Resolver {
                     action += 1;
                 }
                 ast::Item::Rule(def) => self.define_rule(def),
-                ast::Item::Process(def) => processes.push(def),
                 _ => {}
             }
         }
-        self.define_processes(&processes);
     }
 
     /// Defines every process, in order. A process's definition reads what was declared and
     /// defined before (names, types, fields, actions' signatures) and changes nothing but
     /// its own process and its own findings, so a large policy's processes are defined on
     /// every core, each part by a copy of this resolver; the processes and findings are
-    /// put back in order, as if defined here one after the other.
-    fn define_processes(&mut self, defs: &[&ast::ProcessDef]) {
+    /// put back in order, as if defined here one after the other. Each tree is freed once its
+    /// process is defined.
+    fn define_processes(&mut self, defs: Vec<ast::ProcessDef>) {
         if defs.len() < MIN_PROCESSES_TO_SPLIT {
             for def in defs {
-                self.define_process(def);
+                self.define_process(&def);
             }
             return;
         }
         let this = &*self;
-        let parts = crate::parallel::map_parts(defs, |part| {
+        let parts = crate::parallel::map_owned_parts(defs, |part| {
             let mut copy = Resolver {
                 model: this.model.clone(),
                 diags: Vec::new(),
@@ -500,7 +518,7 @@ impl Resolver {
             };
             // Processes are defined only here, so the copy starts with none.
             for def in part {
-                copy.define_process(def);
+                copy.define_process(&def);
             }
             (copy.model.processes, copy.diags)
         });
