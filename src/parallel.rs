@@ -92,19 +92,10 @@ where
 /// for large trees of small allocations, whose freeing takes as long as building them.
 /// Fewer than [`MIN_ITEMS_TO_DROP_APART`] are dropped here: a thread costs more than
 /// freeing a few small ones saves.
-pub fn drop_all<T: Send>(mut items: Vec<T>) {
-    let threads = cores().min(items.len());
-    if threads <= 1 || items.len() < MIN_ITEMS_TO_DROP_APART {
-        return;
+pub fn drop_all<T: Send>(items: Vec<T>) {
+    if items.len() >= MIN_ITEMS_TO_DROP_APART {
+        map_owned_parts(items, drop);
     }
-    let per_thread = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        while items.len() > per_thread {
-            let part = items.split_off(items.len() - per_thread);
-            scope.spawn(move || drop(part));
-        }
-        drop(items);
-    });
 }
 
 /// See [`drop_all`].
