@@ -14,6 +14,7 @@ use crate::source::{FileId, Ident, Node, Span};
 use pest::Parser;
 use pest::Token;
 use pest::iterators::Pair;
+use std::cell::Cell;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/omni.pest"]
@@ -218,6 +219,9 @@ struct Lower {
     file: FileId,
     base: usize,
     diags: Vec<Diagnostic>,
+    /// The first reserved word read as a name in the text being lowered, if any: the grammar
+    /// leaves that to lowering (see `ident` in the grammar).
+    reserved: Cell<Option<Span>>,
 }
 
 type Lowered<T> = Option<T>;
@@ -228,6 +232,7 @@ impl Lower {
             file,
             base,
             diags: Vec::new(),
+            reserved: Cell::new(None),
         }
     }
 
@@ -252,6 +257,12 @@ impl Lower {
                 let pair = pairs.next()?;
                 let span = self.span(&pair);
                 let lowered = lower_fn(self, pair);
+                if let Some(name) = self.reserved.take() {
+                    // As if the grammar had refused the name: the text is not read.
+                    let word = &slice[name.range().start - self.base..name.range().end - self.base];
+                    self.diags.push(errors::reserved_as_name(name, word));
+                    return None;
+                }
                 if lowered.is_none() {
                     self.diags.push(Diagnostic::new(
                         &SYNTAX_ERROR,
@@ -290,14 +301,29 @@ impl Lower {
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
-        Node::new(pair.as_str().to_owned(), self.span(pair))
+        let span = self.span(pair);
+        self.check_unreserved(pair, span);
+        Node::new(pair.as_str().to_owned(), span)
     }
 
-    /// The identifiers among a pair's children, in order.
+    /// Notes `pair` if it is a reserved word read as a name (the first such, by place).
+    fn check_unreserved(&self, pair: &Pair<'_, Rule>, span: Span) {
+        if pair.as_rule() == Rule::ident
+            && errors::is_reserved(pair.as_str())
+            && self
+                .reserved
+                .get()
+                .is_none_or(|first| span.start < first.start)
+        {
+            self.reserved.set(Some(span));
+        }
+    }
+
+    /// The names among a pair's children, in order.
     fn idents(&self, pair: &Pair<'_, Rule>) -> Vec<Ident> {
         pair.clone()
             .into_inner()
-            .filter(|p| p.as_rule() == Rule::ident)
+            .filter(|p| matches!(p.as_rule(), Rule::ident | Rule::unreserved))
             .map(|p| self.ident(&p))
             .collect()
     }
@@ -747,7 +773,10 @@ impl Lower {
             Rule::kw_false => Term::Bool(false),
             Rule::int_lit => Term::Int(self.lower_int(inner).node),
             Rule::string => Term::Str(unescape(inner.as_str())),
-            Rule::ident => Term::Name(inner.as_str().to_owned()),
+            Rule::ident => {
+                self.check_unreserved(&inner, span);
+                Term::Name(inner.as_str().to_owned())
+            }
             _ => return None,
         };
         Some(Node::new(term, span))

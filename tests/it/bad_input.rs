@@ -176,3 +176,65 @@ fn a_bad_file_does_not_hide_the_others() {
         "c.omni"
     );
 }
+
+/// The grammar reads any word as a name where no keyword could follow instead; lowering
+/// reports the reserved ones as the grammar would have, and drops the item.
+#[test]
+fn reserved_words_as_names_are_syntax_errors() {
+    let head = "policy rw\nentity customer {\n  flag: bool\n}\naction go\nchannel web { can go }\n";
+    // `@` marks the reserved word to be reported (and is removed).
+    let cases = [
+        "process p {\n  start s\n  state @on { on go -> done }\n  final done\n}\n",
+        "process p {\n  start s\n  state s { on go -> @final }\n  final done\n}\n",
+        "process p {\n  start s\n  state s { on go when customer.@in -> done }\n  final done\n}\n",
+        "process p {\n  start s\n  state s { on go -> @then }\n  state t { on go -> done }\n  final done\n}\n",
+        "rule r: forbid go when customer.flag == @state\n",
+        "action @set\n",
+    ];
+    for case in cases {
+        let text = format!("{head}{case}");
+        let at = text.find('@').unwrap_or(0);
+        let text = text.replacen('@', "", 1);
+        let word: String = text[at..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        let line = text[..at].matches('\n').count() + 1;
+        let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+        let report = check_texts(&[("rw.omni", text.as_bytes())]);
+        assert_eq!(codes(&report), ["E001"], "{case}: {:?}", report.diagnostics);
+        let d = &report.diagnostics[0];
+        assert_eq!(
+            d.message,
+            format!("expected a name, found keyword `{word}`")
+        );
+        assert_eq!(position(&report, 0), (line, column), "{case}");
+        assert_eq!(
+            d.help,
+            Some(format!(
+                "`{word}` is a reserved word and cannot be used as a name"
+            ))
+        );
+    }
+    // A list ends at a keyword, so `sla` here starts the next statement.
+    let listed = format!(
+        "{head}process p {{\n  entry web, sla 60d\n  start s\n  state s {{ on go -> done }}\n  final done\n}}\n"
+    );
+    let report = check_texts(&[("listed.omni", listed.as_bytes())]);
+    assert!(
+        !codes(&report).contains(&"E001"),
+        "{:?}",
+        report.diagnostics
+    );
+    // Conditions in YAML are read by the same grammar.
+    let yaml = "policy: rw\nentities:\n  customer:\n    flag: bool\nactions:\n  go: {}\nrules:\n  r:\n    forbid: go\n    when: customer.flag == state\n";
+    let report = check_texts(&[("rw.omni.yaml", yaml.as_bytes())]);
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.message == "expected a name, found keyword `state`"),
+        "{:?}",
+        report.diagnostics
+    );
+}
