@@ -126,23 +126,24 @@ pub fn token_at(text: &str, offset: usize) -> Token<'_> {
     }
 }
 
-/// Converts a pest error into a diagnostic. The parsed text starts at `offset` in `context`
+/// Converts a pest error (its variant and location) into a diagnostic. The parsed text starts at `offset` in `context`
 /// (which may extend past it, so that "found" can name the next item's keyword), and
 /// `context` itself starts at byte `shift` of the file.
 pub fn from_pest(
-    error: &pest::error::Error<Rule>,
+    variant: &ErrorVariant<Rule>,
+    location: &InputLocation,
     file: FileId,
     context: &str,
     offset: usize,
     shift: usize,
 ) -> Diagnostic {
-    let position = match error.location {
+    let position = match *location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
     let found = token_at(context, offset + position);
     let span = Span::new(file, shift + found.start, shift + found.end);
-    let expected = match &error.variant {
+    let expected = match variant {
         ErrorVariant::ParsingError { positives, .. } => expected_list(positives),
         ErrorVariant::CustomError { message } => {
             return Diagnostic::new(&SYNTAX_ERROR, span, message.clone());
@@ -174,9 +175,8 @@ pub fn from_pest(
     }
 }
 
-/// The error for a reserved word where a name is expected, worded as the grammar's own
-/// errors are: the grammar reads any word as a name where nothing else could follow, and
-/// lowering finds the reserved ones.
+/// The error for a reserved word read as a name, worded as the grammar's own errors are:
+/// for a text the strict parser reads whole nonetheless (see `Lower::parse`).
 pub fn reserved_as_name(span: Span, word: &str) -> Diagnostic {
     let message = format!("expected a name, found keyword `{word}`");
     with_reserved_help(Diagnostic::new(&SYNTAX_ERROR, span, message), word)

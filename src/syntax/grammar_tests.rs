@@ -406,3 +406,21 @@ fn keywords_need_a_word_boundary() {
         );
     }
 }
+
+#[test]
+fn the_strict_parser_has_the_same_rules_in_the_same_order() {
+    use super::omni::strict;
+    let omni: Vec<String> = Rule::all_rules().iter().map(|r| format!("{r:?}")).collect();
+    let strict: Vec<String> = strict::Rule::all_rules()
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect();
+    assert_eq!(omni, strict);
+    for (index, rule) in strict::Rule::all_rules().iter().enumerate() {
+        assert_eq!(
+            format!("{:?}", strict::to_omni(*rule)),
+            format!("{rule:?}"),
+            "{index}"
+        );
+    }
+}

@@ -13,12 +13,33 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Ident, Node, Span};
 use pest::Parser;
 use pest::Token;
+use pest::error::ErrorVariant;
 use pest::iterators::Pair;
 use std::cell::Cell;
 
+/// The parser that reads policies: any word is a name where no keyword could follow, and
+/// lowering finds reserved words used as names (see grammar/names.pest).
 #[derive(pest_derive::Parser)]
+#[grammar = "../grammar/names.pest"]
 #[grammar = "../grammar/omni.pest"]
 pub(crate) struct OmniParser;
+
+/// The parser that words syntax errors: the same grammar, but no name is a reserved word, so
+/// its error stops at the first one used as a name (see grammar/names_strict.pest). It runs
+/// only on a text that did not parse, or that uses a reserved word as a name.
+pub(crate) mod strict {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/names_strict.pest"]
+    #[grammar = "../grammar/omni.pest"]
+    pub(crate) struct StrictParser;
+
+    /// The reading parser's rule of the same name: the two grammars have the same rules, in
+    /// the same order (a test checks it).
+    pub(crate) fn to_omni(rule: Rule) -> super::Rule {
+        let index = Rule::all_rules().iter().position(|r| *r == rule);
+        index.map_or(super::Rule::EOI, |i| super::Rule::all_rules()[i])
+    }
+}
 
 /// Parses a whole `.omni` file, recovering at item boundaries.
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
@@ -260,7 +281,9 @@ impl Lower {
                 if let Some(name) = self.reserved.take() {
                     // As if the grammar had refused the name: the text is not read.
                     let word = &slice[name.range().start - self.base..name.range().end - self.base];
-                    self.diags.push(errors::reserved_as_name(name, word));
+                    let reserved = errors::reserved_as_name(name, word);
+                    self.diags
+                        .push(self.strict_error(rule, slice, context).unwrap_or(reserved));
                     return None;
                 }
                 if lowered.is_none() {
@@ -275,11 +298,48 @@ impl Lower {
             Err(error) => {
                 let (text, offset) = context;
                 let shift = self.base - offset;
+                let read = errors::from_pest(
+                    &error.variant,
+                    &error.location,
+                    self.file,
+                    text,
+                    offset,
+                    shift,
+                );
                 self.diags
-                    .push(errors::from_pest(&error, self.file, text, offset, shift));
+                    .push(self.strict_error(rule, slice, context).unwrap_or(read));
                 None
             }
         }
+    }
+
+    /// The syntax error the strict parser finds in `slice`, if it finds one.
+    fn strict_error(&self, rule: Rule, slice: &str, context: (&str, usize)) -> Option<Diagnostic> {
+        let strict_rule = strict::Rule::all_rules()
+            .iter()
+            .copied()
+            .find(|r| strict::to_omni(*r) == rule)?;
+        let error = strict::StrictParser::parse(strict_rule, slice).err()?;
+        let variant = match error.variant {
+            ErrorVariant::ParsingError {
+                positives,
+                negatives,
+            } => ErrorVariant::ParsingError {
+                positives: positives.into_iter().map(strict::to_omni).collect(),
+                negatives: negatives.into_iter().map(strict::to_omni).collect(),
+            },
+            ErrorVariant::CustomError { message } => ErrorVariant::CustomError { message },
+        };
+        let (text, offset) = context;
+        let shift = self.base - offset;
+        Some(errors::from_pest(
+            &variant,
+            &error.location,
+            self.file,
+            text,
+            offset,
+            shift,
+        ))
     }
 
     /// The pair's span, ending at its last token: a rule that ends in an optional or a
