@@ -126,9 +126,9 @@ pub fn token_at(text: &str, offset: usize) -> Token<'_> {
     }
 }
 
-/// Converts a pest error (its variant and location) into a diagnostic. The parsed text starts at `offset` in `context`
-/// (which may extend past it, so that "found" can name the next item's keyword), and
-/// `context` itself starts at byte `shift` of the file.
+/// Converts a pest error (its variant and location) into a diagnostic. The parsed text
+/// starts at `offset` in `context` (which may extend past it, so that "found" can name the
+/// next item's keyword), and `context` itself starts at byte `shift` of the file.
 pub fn from_pest(
     variant: &ErrorVariant<Rule>,
     location: &InputLocation,
