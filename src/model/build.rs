@@ -700,11 +700,14 @@ impl Resolver {
                 }
                 continue;
             }
-            let transitions = s
-                .transitions
-                .iter()
-                .filter_map(|t| self.transition(t, &by_name, &def.name))
-                .collect();
+            // Room for exactly the state's transitions: collected from a filter, the vector
+            // would grow to room for four, most of it unused.
+            let mut transitions = Vec::with_capacity(s.transitions.len());
+            transitions.extend(
+                s.transitions
+                    .iter()
+                    .filter_map(|t| self.transition(t, &by_name, &def.name)),
+            );
             states[id.index()].transitions = transitions;
         }
 
