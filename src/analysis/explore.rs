@@ -140,7 +140,8 @@ impl Memo {
     pub fn explorations(&self) -> Vec<Arc<Exploration>> {
         let runs = self.runs.borrow();
         let mut all: Vec<&Arc<Exploration>> = runs.values().collect();
-        all.sort_by_key(|e| (e.components.clone(), e.serial));
+        // Compared in place: a key that copied the components allocated twice per comparison.
+        all.sort_by(|a, b| (&a.components, a.serial).cmp(&(&b.components, b.serial)));
         all.into_iter().cloned().collect()
     }
 
