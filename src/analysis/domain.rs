@@ -149,7 +149,9 @@ impl<'m> Domain<'m> {
         if int_base > int_top {
             int_base = 0;
         }
-        let opaque_tables = opaque_tables(model);
+        // Every condition of the policy, collected once for the three surveys below.
+        let conditions = model.conditions();
+        let opaque_tables = opaque_tables(model, &conditions);
         let width = |kind: Kind| -> usize {
             match kind {
                 Kind::Bool => 1,
@@ -169,7 +171,7 @@ impl<'m> Domain<'m> {
             .map(|f| Kind::of(f.ty.node, model))
             .collect();
         // Fields nothing reads or writes need no variables.
-        let used = used_fields(model);
+        let used = used_fields(model, &conditions);
         let field_width = |i: usize| if used[i] { width(field_kinds[i]) } else { 0 };
         let shadow_fields = shadowed_fields(model);
         let max_params = model
@@ -209,7 +211,7 @@ impl<'m> Domain<'m> {
         let mut pool: Vec<Vec<Vec<Option<BddVariable>>>> = (0..=MAX_CASCADE)
             .map(|_| pool_widths.iter().map(|w| vec![None; *w]).collect())
             .collect();
-        let homes = param_homes(model, max_params);
+        let homes = param_homes(model, &conditions, max_params);
         // A field's bits from the most significant: each with its origin just before it
         // (so that renaming one into the other keeps the variable order, see
         // `Domain::to_origin`), then the bits of the same weight of the parameters that
@@ -782,7 +784,7 @@ fn fresh_name(i: usize) -> String {
 }
 
 /// Each opaque type's string literals (sorted) and how many fresh values it needs.
-fn opaque_tables(model: &Model) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
+fn opaque_tables(model: &Model, conditions: &[&Cond]) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
     let mut tables: HashMap<OpaqueKey, (Vec<String>, u64)> = HashMap::default();
     let key = |ty: Ty| match ty {
         Ty::Opaque(o) => Some(OpaqueKey::Named(o)),
@@ -812,7 +814,7 @@ fn opaque_tables(model: &Model) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
         tables.entry(k).or_default().1 += n * (MAX_CASCADE as u64 + 1);
     }
     let mut literals: HashMap<OpaqueKey, Vec<String>> = HashMap::default();
-    visit_literals(model, &mut |ty, value| {
+    visit_literals(model, conditions, &mut |ty, value| {
         if let (Some(k), Value::Str(s)) = (key(ty), value) {
             literals.entry(k).or_default().push(s.clone());
         }
@@ -829,7 +831,7 @@ fn opaque_tables(model: &Model) -> HashMap<OpaqueKey, (Vec<String>, u64)> {
 }
 
 /// Calls `f(type, literal)` for every literal compared with or assigned to a typed term.
-fn visit_literals(model: &Model, f: &mut impl FnMut(Ty, &Value)) {
+fn visit_literals(model: &Model, conditions: &[&Cond], f: &mut impl FnMut(Ty, &Value)) {
     let ty_of = |term: &Term| match term {
         Term::Field(id) => Some(model.field(*id).ty.node),
         Term::Param(a, i) => Some(model.action(*a).params[*i as usize].ty.node),
@@ -842,7 +844,7 @@ fn visit_literals(model: &Model, f: &mut impl FnMut(Ty, &Value)) {
             }
         }
     }
-    for cond in model.conditions() {
+    for cond in conditions {
         cond.walk(&mut |c| match c {
             Cond::Compare { lhs, rhs, .. } => match (&lhs.node, &rhs.node) {
                 (t, Term::Value(v)) | (Term::Value(v), t) => {
@@ -863,7 +865,7 @@ fn visit_literals(model: &Model, f: &mut impl FnMut(Ty, &Value)) {
 }
 
 /// Which fields some condition or effect reads or writes.
-fn used_fields(model: &Model) -> Vec<bool> {
+fn used_fields(model: &Model, conditions: &[&Cond]) -> Vec<bool> {
     let mut used = vec![false; model.fields.len()];
     let mut mark = |term: &Term| {
         if let Term::Field(f) = term {
@@ -876,7 +878,7 @@ fn used_fields(model: &Model) -> Vec<bool> {
             mark(&effect.value.node);
         }
     }
-    for cond in model.conditions() {
+    for cond in conditions {
         cond.terms(&mut mark);
     }
     used
@@ -885,7 +887,7 @@ fn used_fields(model: &Model) -> Vec<bool> {
 /// Per parameter position, the field a parameter at that position is most often tied to:
 /// assigned to it (`set field = param`) or compared with it in a condition; the first such
 /// field on a tie, `None` when no parameter there meets a field.
-fn param_homes(model: &Model, positions: usize) -> Vec<Option<usize>> {
+fn param_homes(model: &Model, conditions: &[&Cond], positions: usize) -> Vec<Option<usize>> {
     let mut counts = vec![vec![0usize; model.fields.len()]; positions];
     let mut tie = |a: &Term, b: &Term| match (a, b) {
         (Term::Param(_, index), Term::Field(field))
@@ -899,7 +901,7 @@ fn param_homes(model: &Model, positions: usize) -> Vec<Option<usize>> {
             tie(&Term::Field(effect.field.node), &effect.value.node);
         }
     }
-    for cond in model.conditions() {
+    for cond in conditions {
         cond.walk(&mut |c| {
             if let Cond::Compare { lhs, rhs, .. } = c {
                 tie(&lhs.node, &rhs.node);
