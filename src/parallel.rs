@@ -4,6 +4,15 @@
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// What `worker` returned. A panic on it is a bug; it is carried to the caller as if it
+/// had happened there.
+fn joined<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match worker.join() {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 /// How many threads can run at once here (one when the machine will not say).
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
@@ -37,14 +46,7 @@ where
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker.join() {
-                Ok(mine) => mine,
-                // A panic in `f` is a bug; carry it to the caller as if it ran here.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+        workers.into_iter().flat_map(joined).collect()
     });
     done.sort_unstable_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
@@ -77,14 +79,7 @@ where
             .into_iter()
             .map(|part| scope.spawn(move || f(part)))
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| match worker.join() {
-                Ok(result) => result,
-                // A panic in `f` is a bug; carry it to the caller as if it ran here.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+        workers.into_iter().map(joined).collect()
     })
 }
 
@@ -115,11 +110,7 @@ where
     std::thread::scope(|scope| {
         let other = scope.spawn(there);
         let a = here();
-        match other.join() {
-            Ok(b) => (a, b),
-            // A panic in `there` is a bug; carry it to the caller as if it ran here.
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        (a, joined(other))
     })
 }
 

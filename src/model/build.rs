@@ -32,15 +32,13 @@ pub fn build(name: &Ident, files: Vec<ast::File>) -> Result<Model, Vec<Diagnosti
     r.define_entities(&refs);
     r.define_signatures(&refs);
     r.define_bodies(&refs);
-    // Processes last, each from its own tree, taken out of the items (duplicates stay).
-    let declared: Vec<bool> = refs
-        .iter()
-        .map(|item| matches!(item.node, ast::Item::Process(_)) && r.is_declared(&item.node))
-        .collect();
+    // Processes last, each from its own tree, taken out of the items (a duplicate's tree is
+    // freed with the rest).
     drop(refs);
     let mut processes = Vec::new();
     let mut rest = Vec::new();
-    for (item, declared) in items.into_iter().zip(declared) {
+    for item in items {
+        let declared = r.is_declared(&item.node);
         match item.node {
             ast::Item::Process(def) if declared => processes.push(def),
             _ => rest.push(item),

@@ -417,10 +417,11 @@ fn the_strict_parser_has_the_same_rules_in_the_same_order() {
         .collect();
     assert_eq!(omni, strict);
     for (index, rule) in strict::Rule::all_rules().iter().enumerate() {
-        assert_eq!(
-            format!("{:?}", strict::to_omni(*rule)),
-            format!("{rule:?}"),
-            "{index}"
-        );
+        let omni = strict::to_omni(*rule);
+        assert_eq!(format!("{omni:?}"), format!("Some({rule:?})"), "{index}");
+        assert_eq!(omni.and_then(strict::from_omni), Some(*rule), "{index}");
     }
+    // "end of file" is a rule of errors, but not among `all_rules`.
+    assert_eq!(strict::to_omni(strict::Rule::EOI), Some(Rule::EOI));
+    assert_eq!(strict::from_omni(Rule::EOI), Some(strict::Rule::EOI));
 }

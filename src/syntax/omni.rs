@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Ident, Node, Span};
 use pest::Parser;
 use pest::Token;
-use pest::error::ErrorVariant;
+use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use std::cell::Cell;
 
@@ -33,11 +33,28 @@ pub(crate) mod strict {
     #[grammar = "../grammar/omni.pest"]
     pub(crate) struct StrictParser;
 
-    /// The reading parser's rule of the same name: the two grammars have the same rules, in
+    /// The reading parser's rule of the same name.
+    pub(crate) fn to_omni(rule: Rule) -> Option<super::Rule> {
+        match rule {
+            // Not among `all_rules`.
+            Rule::EOI => Some(super::Rule::EOI),
+            _ => same_rule(rule, Rule::all_rules(), super::Rule::all_rules()),
+        }
+    }
+
+    /// The strict parser's rule of the same name.
+    pub(crate) fn from_omni(rule: super::Rule) -> Option<Rule> {
+        match rule {
+            super::Rule::EOI => Some(Rule::EOI),
+            _ => same_rule(rule, super::Rule::all_rules(), Rule::all_rules()),
+        }
+    }
+
+    /// The rule at `rule`'s place in the other list: the two grammars have the same rules, in
     /// the same order (a test checks it).
-    pub(crate) fn to_omni(rule: Rule) -> super::Rule {
-        let index = Rule::all_rules().iter().position(|r| *r == rule);
-        index.map_or(super::Rule::EOI, |i| super::Rule::all_rules()[i])
+    fn same_rule<A: PartialEq, B: Copy>(rule: A, from: &[A], to: &[B]) -> Option<B> {
+        let index = from.iter().position(|r| *r == rule)?;
+        to.get(index).copied()
     }
 }
 
@@ -280,10 +297,11 @@ impl Lower {
                 let lowered = lower_fn(self, pair);
                 if let Some(name) = self.reserved.take() {
                     // As if the grammar had refused the name: the text is not read.
-                    let word = &slice[name.range().start - self.base..name.range().end - self.base];
-                    let reserved = errors::reserved_as_name(name, word);
-                    self.diags
-                        .push(self.strict_error(rule, slice, context).unwrap_or(reserved));
+                    let error = self.strict_error(rule, slice, context).unwrap_or_else(|| {
+                        let at = name.range().start - self.base..name.range().end - self.base;
+                        errors::reserved_as_name(name, &slice[at])
+                    });
+                    self.diags.push(error);
                     return None;
                 }
                 if lowered.is_none() {
@@ -296,18 +314,10 @@ impl Lower {
                 lowered
             }
             Err(error) => {
-                let (text, offset) = context;
-                let shift = self.base - offset;
-                let read = errors::from_pest(
-                    &error.variant,
-                    &error.location,
-                    self.file,
-                    text,
-                    offset,
-                    shift,
-                );
-                self.diags
-                    .push(self.strict_error(rule, slice, context).unwrap_or(read));
+                let error = self
+                    .strict_error(rule, slice, context)
+                    .unwrap_or_else(|| self.syntax_error(&error.variant, &error.location, context));
+                self.diags.push(error);
                 None
             }
         }
@@ -315,31 +325,35 @@ impl Lower {
 
     /// The syntax error the strict parser finds in `slice`, if it finds one.
     fn strict_error(&self, rule: Rule, slice: &str, context: (&str, usize)) -> Option<Diagnostic> {
-        let strict_rule = strict::Rule::all_rules()
-            .iter()
-            .copied()
-            .find(|r| strict::to_omni(*r) == rule)?;
-        let error = strict::StrictParser::parse(strict_rule, slice).err()?;
+        let error = strict::StrictParser::parse(strict::from_omni(rule)?, slice).err()?;
         let variant = match error.variant {
             ErrorVariant::ParsingError {
                 positives,
                 negatives,
             } => ErrorVariant::ParsingError {
-                positives: positives.into_iter().map(strict::to_omni).collect(),
-                negatives: negatives.into_iter().map(strict::to_omni).collect(),
+                positives: positives.into_iter().filter_map(strict::to_omni).collect(),
+                negatives: negatives.into_iter().filter_map(strict::to_omni).collect(),
             },
             ErrorVariant::CustomError { message } => ErrorVariant::CustomError { message },
         };
-        let (text, offset) = context;
-        let shift = self.base - offset;
-        Some(errors::from_pest(
-            &variant,
-            &error.location,
+        Some(self.syntax_error(&variant, &error.location, context))
+    }
+
+    /// A pest error in the text being parsed, which starts in `context` at the given offset.
+    fn syntax_error(
+        &self,
+        variant: &ErrorVariant<Rule>,
+        location: &InputLocation,
+        (text, offset): (&str, usize),
+    ) -> Diagnostic {
+        errors::from_pest(
+            variant,
+            location,
             self.file,
             text,
             offset,
-            shift,
-        ))
+            self.base - offset,
+        )
     }
 
     /// The pair's span, ending at its last token: a rule that ends in an optional or a
@@ -361,21 +375,21 @@ impl Lower {
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
-        let span = self.span(pair);
-        self.check_unreserved(pair, span);
-        Node::new(pair.as_str().to_owned(), span)
+        self.check_unreserved(pair);
+        Node::new(pair.as_str().to_owned(), self.span(pair))
     }
 
     /// Notes `pair` if it is a reserved word read as a name (the first such, by place).
-    fn check_unreserved(&self, pair: &Pair<'_, Rule>, span: Span) {
-        if pair.as_rule() == Rule::ident
-            && errors::is_reserved(pair.as_str())
-            && self
+    fn check_unreserved(&self, pair: &Pair<'_, Rule>) {
+        if pair.as_rule() == Rule::ident && errors::is_reserved(pair.as_str()) {
+            let span = self.span(pair);
+            if self
                 .reserved
                 .get()
                 .is_none_or(|first| span.start < first.start)
-        {
-            self.reserved.set(Some(span));
+            {
+                self.reserved.set(Some(span));
+            }
         }
     }
 
@@ -837,7 +851,7 @@ impl Lower {
             Rule::int_lit => Term::Int(self.lower_int(inner).node),
             Rule::string => Term::Str(unescape(inner.as_str())),
             Rule::ident => {
-                self.check_unreserved(&inner, span);
+                self.check_unreserved(&inner);
                 Term::Name(inner.as_str().to_owned())
             }
             _ => return None,
