@@ -21,9 +21,10 @@
 //! the two is then a few nodes per bit, not one per value: −6% instructions on a generated
 //! policy without rules, −3.7% with); shadow copies, then the other parameters, last.
 
-use super::hash::{HashMap, HashSet};
+use super::apply;
+use super::hash::HashMap;
 use crate::model::{ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, Term, Ty, Value};
-use biodivine_lib_bdd::{Bdd, BddPointer, BddValuation, BddVariable, BddVariableSet, op_function};
+use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -949,11 +950,11 @@ pub trait Sets {
 
 impl Sets for Bdd {
     fn meet(&self, other: &Bdd) -> Bdd {
-        settled(self, other, false).map_or_else(|| self.and(other), Bdd::clone)
+        settled(self, other, false).map_or_else(|| apply::and(self, other), Bdd::clone)
     }
 
     fn join(&self, other: &Bdd) -> Bdd {
-        settled(self, other, true).map_or_else(|| self.or(other), Bdd::clone)
+        settled(self, other, true).map_or_else(|| apply::or(self, other), Bdd::clone)
     }
 
     fn minus(&self, other: &Bdd) -> Bdd {
@@ -962,7 +963,7 @@ impl Sets for Bdd {
         } else if other.is_true() {
             other.not() // empty: two nodes, without naming the variables again
         } else {
-            self.and_not(other)
+            apply::and_not(self, other)
         }
     }
 }
@@ -981,14 +982,14 @@ fn settled<'a>(a: &'a Bdd, b: &'a Bdd, absorbing: bool) -> Option<&'a Bdd> {
     }
 }
 
-/// `left ∧ right` with `vars` quantified away, in the library's one fused pass. With none
-/// to forget, [`Sets::meet`]: the fused pass keeps a third table and copies its result,
-/// and most steps have no parameters to forget.
+/// `left ∧ right` with `vars` quantified away, in one fused pass. With none to forget,
+/// [`Sets::meet`]: the fused pass unites branches in a second memo and copies its result
+/// to drop what they leave behind, and most steps have no parameters to forget.
 pub fn meet_forgetting(left: &Bdd, right: &Bdd, vars: &[BddVariable]) -> Bdd {
     if vars.is_empty() {
         left.meet(right)
     } else {
-        Bdd::binary_op_with_exists(left, right, op_function::and, vars)
+        apply::and_exists(left, right, vars)
     }
 }
 
@@ -1040,18 +1041,18 @@ pub fn forget(set: &Bdd, vars: &[BddVariable]) -> Bdd {
     if vars.is_empty() {
         set.clone()
     } else {
-        set.exists(vars)
+        apply::exists(set, vars)
     }
 }
 
 /// Whether `a` and `b` share a point, without building their intersection.
 pub fn intersects(a: &Bdd, b: &Bdd) -> bool {
-    true_somewhere(a, b, op_function::and)
+    apply::meet_somewhere(a, b)
 }
 
 /// Whether every point of `a` is in `b`, without building `a` minus `b`.
 pub fn within(a: &Bdd, b: &Bdd) -> bool {
-    !true_somewhere(a, b, op_function::and_not)
+    !apply::minus_somewhere(a, b)
 }
 
 /// Whether `set` holds a point that agrees with `fixed` (per variable index, the value it
@@ -1074,37 +1075,6 @@ pub fn meets(set: &Bdd, fixed: &[Option<bool>]) -> bool {
             Some(false) => stack.push(low),
             None => stack.extend([low, high]),
         }
-    }
-    false
-}
-
-/// Whether `op` of `a` and `b` is `true` somewhere: a walk over pairs of their nodes, as
-/// the library's product would make them, that builds no BDD and stops at the first pair
-/// where `op` is `true`. The library's own dry run (`Bdd::check_binary_op`) always walks
-/// the whole product, to count it. In reduced BDDs every pair the walk reaches lies on a
-/// path some point takes, so reaching a `true` pair suffices.
-fn true_somewhere(a: &Bdd, b: &Bdd, op: fn(Option<bool>, Option<bool>) -> Option<bool>) -> bool {
-    let mut visited: HashSet<(BddPointer, BddPointer)> = HashSet::default();
-    let mut stack = vec![(a.root_pointer(), b.root_pointer())];
-    while let Some((left, right)) = stack.pop() {
-        match op(left.as_bool(), right.as_bool()) {
-            Some(true) => return true,
-            Some(false) => continue,
-            None if !visited.insert((left, right)) => continue,
-            None => {}
-        }
-        // A terminal's variable is past every other, so the smaller one decides.
-        let var = a.var_of(left).min(b.var_of(right));
-        let children = |set: &Bdd, node: BddPointer| {
-            if set.var_of(node) == var {
-                (set.low_link_of(node), set.high_link_of(node))
-            } else {
-                (node, node)
-            }
-        };
-        let ((left_low, left_high), (right_low, right_high)) =
-            (children(a, left), children(b, right));
-        stack.extend([(left_low, right_low), (left_high, right_high)]);
     }
     false
 }

@@ -4,6 +4,7 @@
 //! Checks never build their own graphs or solvers: they read [`Analysis`] ("which data reach
 //! this state?", "can this transition fire here?") and ask it for witnesses.
 
+pub(crate) mod apply;
 pub mod cascade;
 pub mod channels;
 pub mod domain;

@@ -1,0 +1,646 @@
+//! The BDD operations the analysis runs most, on `biodivine-lib-bdd`'s own BDDs: meet, join,
+//! minus, a meeting that forgets variables as it goes (the relational product of every
+//! image with rules), forgetting, and the walks that ask whether a meeting or a difference
+//! has a point. Each gives exactly the library's result, node for node, in about half the
+//! library's time.
+//!
+//! Why not the library's own: each of its operations allocates two hash maps, a memo of the
+//! pairs of nodes it has visited and a table of the nodes it has built, and hashes every
+//! pair. A check of 1,000 processes with rules runs some 250,000 operations on BDDs of a few
+//! dozen to a few thousand nodes, so the hashing and the allocations are most of its cost.
+//! Here the memo is a dense table indexed by the pair of node indices, and the node table
+//! an open-addressing table of ids; both belong to the thread and are reused from one
+//! operation to the next (the memo is cleared by a generation stamp, not rewritten).
+//!
+//! The results are built in the library's order (the high branch before the low one, as
+//! its work stack pops them), so they are equal as values (`==`, hashes) to the library's,
+//! not only as sets: memo keys, witnesses and reports stay what they were. A property test
+//! compares every operation with the library's on random BDDs.
+//!
+//! Operands whose pairs would not fit the dense memo ([`MAX_PAIRS`]) are remembered in an
+//! open-addressing table instead; operands with so many variables that the recursion could
+//! overrun a thread's stack ([`MAX_DEPTH`]) go to the library.
+
+use biodivine_lib_bdd::{Bdd, BddNode, BddPointer, BddVariable, op_function};
+use std::cell::RefCell;
+
+/// The most pairs of nodes the dense memo holds (8 bytes each: 8 MB per thread at most).
+/// Larger products, a few in ten thousand operations, are remembered by hashing.
+const MAX_PAIRS: usize = 1 << 20;
+
+/// The most variables for which the recursion runs: one frame per variable on a path, a
+/// few hundred kilobytes of stack at most. Policies need a few hundred.
+const MAX_DEPTH: u16 = 4096;
+
+/// `a ∧ b`.
+pub fn and(a: &Bdd, b: &Bdd) -> Bdd {
+    binary(a, b, Op::And).unwrap_or_else(|| a.and(b))
+}
+
+/// `a ∨ b`.
+pub fn or(a: &Bdd, b: &Bdd) -> Bdd {
+    binary(a, b, Op::Or).unwrap_or_else(|| a.or(b))
+}
+
+/// `a ∧ ¬b`.
+pub fn and_not(a: &Bdd, b: &Bdd) -> Bdd {
+    binary(a, b, Op::AndNot).unwrap_or_else(|| a.and_not(b))
+}
+
+/// `∃ vars. a ∧ b`, in one pass.
+pub fn and_exists(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Bdd {
+    fused(a, b, vars).unwrap_or_else(|| Bdd::binary_op_with_exists(a, b, op_function::and, vars))
+}
+
+/// `∃ vars. a`.
+pub fn exists(a: &Bdd, vars: &[BddVariable]) -> Bdd {
+    constant(true, a.num_vars())
+        .and_then(|all| fused(a, &all, vars))
+        .unwrap_or_else(|| a.exists(vars))
+}
+
+/// Whether `a ∧ b` has a point, without building it.
+pub fn meet_somewhere(a: &Bdd, b: &Bdd) -> bool {
+    somewhere(a, b, Op::And).unwrap_or_else(|| !a.and(b).is_false())
+}
+
+/// Whether `a ∧ ¬b` has a point, without building it.
+pub fn minus_somewhere(a: &Bdd, b: &Bdd) -> bool {
+    somewhere(a, b, Op::AndNot).unwrap_or_else(|| !a.and_not(b).is_false())
+}
+
+/// A binary operation, by its result on constant operands.
+#[derive(Clone, Copy)]
+enum Op {
+    And,
+    Or,
+    AndNot,
+}
+
+impl Op {
+    /// The result of the operation on nodes `a` and `b`, when it needs no pass: both are
+    /// constants, or one decides it alone. Node 0 is `false` and node 1 `true`, in operands
+    /// and result alike.
+    #[inline]
+    fn settled(self, a: u32, b: u32) -> Option<u32> {
+        let (a_const, b_const) = (a < 2, b < 2);
+        match self {
+            Op::And if a == 0 || b == 0 => Some(0),
+            Op::Or if a == 1 || b == 1 => Some(1),
+            Op::AndNot if a == 0 || b == 1 => Some(0),
+            _ if a_const && b_const => Some(match self {
+                Op::And => a & b,
+                Op::Or => a | b,
+                Op::AndNot => a & !b & 1,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A node of an operand: its variable (the variable count for the constants) and children.
+#[inline]
+fn node(bdd: &Bdd, index: u32) -> (u16, u32, u32) {
+    let pointer = BddPointer::from_index(index as usize);
+    (
+        bdd.var_of(pointer).to_index() as u16,
+        bdd.low_link_of(pointer).to_index() as u32,
+        bdd.high_link_of(pointer).to_index() as u32,
+    )
+}
+
+/// The nodes built by one operation, each `(variable, low, high)`, 0 and 1 the constants.
+struct Built {
+    nodes: Vec<(u16, u32, u32)>,
+    /// Open addressing over `nodes` by content: ids, 0 for a free slot.
+    slots: Vec<u32>,
+}
+
+impl Built {
+    fn clear(&mut self, expected: usize) {
+        self.nodes.clear();
+        self.nodes.extend([(u16::MAX, 0, 0), (u16::MAX, 1, 1)]);
+        let size = (2 * expected).next_power_of_two().max(64);
+        if self.slots.len() == size {
+            self.slots.fill(0);
+        } else {
+            self.slots = vec![0; size];
+        }
+    }
+
+    #[inline]
+    fn slot_of(var: u16, low: u32, high: u32, mask: usize) -> usize {
+        let key = (u64::from(var) << 48) ^ (u64::from(low) << 24) ^ u64::from(high);
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+    }
+
+    /// The node `(var, low, high)`, built unless it exists; its low child when both are
+    /// the same (a reduced BDD has no such node).
+    #[inline]
+    fn node(&mut self, var: u16, low: u32, high: u32) -> u32 {
+        if low == high {
+            return low;
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = Self::slot_of(var, low, high, mask);
+        loop {
+            let id = self.slots[slot];
+            if id == 0 {
+                break;
+            }
+            if self.nodes[id as usize] == (var, low, high) {
+                return id;
+            }
+            slot = (slot + 1) & mask;
+        }
+        let id = self.nodes.len() as u32;
+        self.nodes.push((var, low, high));
+        self.slots[slot] = id;
+        if 2 * self.nodes.len() > self.slots.len() {
+            self.grow();
+        }
+        id
+    }
+
+    fn grow(&mut self) {
+        let size = 2 * self.slots.len();
+        let mask = size - 1;
+        let mut slots = vec![0; size];
+        for (id, &(var, low, high)) in self.nodes.iter().enumerate().skip(2) {
+            let mut slot = Self::slot_of(var, low, high, mask);
+            while slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = id as u32;
+        }
+        self.slots = slots;
+    }
+
+    /// The BDD rooted at `root`, keeping only the nodes it reaches, in the library's order
+    /// (depth first, the high child first, each node after its children).
+    fn reachable(&self, root: u32, vars: u16) -> Option<Bdd> {
+        if root == 0 {
+            return constant(false, vars);
+        }
+        let mut renumbered = vec![u32::MAX; self.nodes.len()];
+        renumbered[0] = 0;
+        renumbered[1] = 1;
+        let mut out = vec![BddNode::mk_zero(vars), BddNode::mk_one(vars)];
+        let mut stack = vec![root];
+        while let Some(&top) = stack.last() {
+            if renumbered[top as usize] != u32::MAX {
+                stack.pop();
+                continue;
+            }
+            let (var, low, high) = self.nodes[top as usize];
+            let (new_low, new_high) = (renumbered[low as usize], renumbered[high as usize]);
+            if new_low != u32::MAX && new_high != u32::MAX {
+                out.push(bdd_node(var, new_low, new_high));
+                renumbered[top as usize] = (out.len() - 1) as u32;
+                stack.pop();
+            } else {
+                if new_low == u32::MAX {
+                    stack.push(low);
+                }
+                if new_high == u32::MAX {
+                    stack.push(high);
+                }
+            }
+        }
+        from_nodes(&out)
+    }
+
+    /// The BDD rooted at `root` when every built node is reachable from it and the root
+    /// was built last (a plain operation builds nothing else).
+    fn all(&self, root: u32, vars: u16) -> Option<Bdd> {
+        if root < 2 {
+            return constant(root == 1, vars);
+        }
+        debug_assert_eq!(root as usize, self.nodes.len() - 1);
+        let mut out = Vec::with_capacity(self.nodes.len());
+        out.extend([BddNode::mk_zero(vars), BddNode::mk_one(vars)]);
+        out.extend(
+            self.nodes[2..]
+                .iter()
+                .map(|&(var, low, high)| bdd_node(var, low, high)),
+        );
+        from_nodes(&out)
+    }
+}
+
+fn bdd_node(var: u16, low: u32, high: u32) -> BddNode {
+    BddNode::mk_node(
+        BddVariable::from_index(usize::from(var)),
+        BddPointer::from_index(low as usize),
+        BddPointer::from_index(high as usize),
+    )
+}
+
+fn constant(value: bool, vars: u16) -> Option<Bdd> {
+    let zero = BddNode::mk_zero(vars);
+    if value {
+        from_nodes(&[zero, BddNode::mk_one(vars)])
+    } else {
+        from_nodes(&[zero])
+    }
+}
+
+/// The BDD of `nodes`; `None` would be a mistake here (nodes built from valid operands
+/// form a valid BDD), and sends the operation to the library.
+fn from_nodes(nodes: &[BddNode]) -> Option<Bdd> {
+    Bdd::from_nodes(nodes).ok()
+}
+
+/// What one thread keeps between operations.
+struct Scratch {
+    /// Per pair of operand nodes `(a, b)`, at `a * width + b`: the stamp of the operation
+    /// that stored it, and its result. Used when the pairs fit [`MAX_PAIRS`].
+    dense: Vec<(u32, u32)>,
+    stamp: u32,
+    /// `0` when the pairs do not fit `dense`: they are remembered in `hashed`.
+    width: usize,
+    hashed: Pairs,
+    built: Built,
+    /// The join of built nodes, inside [`fused`]: `(smaller id, larger id)` to result.
+    joined: Pairs,
+}
+
+impl Scratch {
+    /// Ready for an operation on operands of `a` and `b` nodes.
+    fn start(&mut self, a: usize, b: usize) {
+        let pairs = a.saturating_mul(b);
+        if pairs <= MAX_PAIRS {
+            if self.dense.len() < pairs {
+                // Zeroed memory: the pages are mapped as they are first written.
+                self.dense = vec![(0, 0); pairs.next_power_of_two()];
+                self.stamp = 0;
+            }
+            self.stamp = self.stamp.wrapping_add(1);
+            if self.stamp == 0 {
+                self.dense.fill((0, 0));
+                self.stamp = 1;
+            }
+            self.width = b;
+        } else {
+            self.width = 0;
+            self.hashed.clear(4 * (a + b));
+        }
+        self.built.clear(a + b);
+        self.joined.clear(64);
+    }
+
+    #[inline]
+    fn recall(&self, a: u32, b: u32) -> Option<u32> {
+        if self.width == 0 {
+            return self.hashed.get(a, b);
+        }
+        let (stamp, result) = self.dense[a as usize * self.width + b as usize];
+        (stamp == self.stamp).then_some(result)
+    }
+
+    #[inline]
+    fn remember(&mut self, a: u32, b: u32, result: u32) {
+        if self.width == 0 {
+            self.hashed.insert(a, b, result);
+        } else {
+            self.dense[a as usize * self.width + b as usize] = (self.stamp, result);
+        }
+    }
+}
+
+/// A map from pairs of node indices to node indices, by open addressing; `u32::MAX` marks
+/// a free slot (no node has that index).
+struct Pairs {
+    slots: Vec<(u32, u32, u32)>,
+    len: usize,
+}
+
+impl Pairs {
+    const FREE: (u32, u32, u32) = (u32::MAX, 0, 0);
+
+    fn clear(&mut self, expected: usize) {
+        let size = (2 * expected).next_power_of_two().max(64);
+        if self.slots.len() == size {
+            self.slots.fill(Self::FREE);
+        } else {
+            self.slots = vec![Self::FREE; size];
+        }
+        self.len = 0;
+    }
+
+    #[inline]
+    fn slot_of(&self, a: u32, b: u32) -> usize {
+        let key = (u64::from(a) << 32) | u64::from(b);
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    #[inline]
+    fn get(&self, a: u32, b: u32) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut slot = self.slot_of(a, b);
+        loop {
+            let (key_a, key_b, value) = self.slots[slot];
+            if key_a == u32::MAX {
+                return None;
+            }
+            if (key_a, key_b) == (a, b) {
+                return Some(value);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /// Stores the value of a pair not stored yet.
+    fn insert(&mut self, a: u32, b: u32, value: u32) {
+        let mask = self.slots.len() - 1;
+        let mut slot = self.slot_of(a, b);
+        while self.slots[slot].0 != u32::MAX {
+            slot = (slot + 1) & mask;
+        }
+        self.slots[slot] = (a, b, value);
+        self.len += 1;
+        if 2 * self.len > self.slots.len() {
+            let size = 2 * self.slots.len();
+            let old = std::mem::replace(&mut self.slots, vec![Self::FREE; size]);
+            self.len = 0;
+            for (a, b, value) in old.into_iter().filter(|slot| slot.0 != u32::MAX) {
+                self.insert(a, b, value);
+            }
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch {
+        dense: Vec::new(),
+        stamp: 0,
+        width: 0,
+        hashed: Pairs { slots: Vec::new(), len: 0 },
+        built: Built { nodes: Vec::new(), slots: Vec::new() },
+        joined: Pairs { slots: Vec::new(), len: 0 },
+    }) };
+}
+
+/// Runs `run` with this thread's scratch, ready for `a` and `b`; `None` when they are too
+/// large for it (see the module's documentation).
+fn with_scratch<T>(a: &Bdd, b: &Bdd, run: impl FnOnce(&mut Scratch) -> Option<T>) -> Option<T> {
+    assert_eq!(a.num_vars(), b.num_vars(), "BDDs over different variables");
+    if a.num_vars() > MAX_DEPTH {
+        return None;
+    }
+    SCRATCH.with(|scratch| {
+        // An operation never starts another on this thread, so the scratch is free.
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        scratch.start(a.size(), b.size());
+        run(&mut scratch)
+    })
+}
+
+/// Whether `op` is true for some point: a walk over the pairs of nodes that builds nothing
+/// and stops at the first pair where `op` is `true`. In reduced BDDs every pair the walk
+/// reaches lies on a path some point takes. (The library's dry run walks every pair, to
+/// count them.)
+fn somewhere(a: &Bdd, b: &Bdd, op: Op) -> Option<bool> {
+    fn walk(s: &mut Scratch, a: &Bdd, b: &Bdd, op: Op, x: u32, y: u32) -> bool {
+        if let Some(result) = op.settled(x, y) {
+            return result == 1;
+        }
+        if s.recall(x, y).is_some() {
+            return false; // walked already, and no `true` found there
+        }
+        s.remember(x, y, 0);
+        let (_, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
+        walk(s, a, b, op, x_high, y_high) || walk(s, a, b, op, x_low, y_low)
+    }
+    with_scratch(a, b, |scratch| {
+        Some(walk(scratch, a, b, op, root(a), root(b)))
+    })
+}
+
+fn root(bdd: &Bdd) -> u32 {
+    bdd.root_pointer().to_index() as u32
+}
+
+fn binary(a: &Bdd, b: &Bdd, op: Op) -> Option<Bdd> {
+    with_scratch(a, b, |scratch| {
+        let result = apply(scratch, a, b, op, root(a), root(b));
+        scratch.built.all(result, a.num_vars())
+    })
+}
+
+fn apply(s: &mut Scratch, a: &Bdd, b: &Bdd, op: Op, x: u32, y: u32) -> u32 {
+    if let Some(result) = op.settled(x, y) {
+        return result;
+    }
+    if let Some(result) = s.recall(x, y) {
+        return result;
+    }
+    let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
+    let high = apply(s, a, b, op, x_high, y_high);
+    let low = apply(s, a, b, op, x_low, y_low);
+    let result = s.built.node(var, low, high);
+    s.remember(x, y, result);
+    result
+}
+
+/// The top variable of nodes `x` of `a` and `y` of `b`, and each one's children on it
+/// (a node whose variable is lower down is its own child on both sides).
+#[inline]
+fn split(a: &Bdd, b: &Bdd, x: u32, y: u32) -> (u16, (u32, u32), (u32, u32)) {
+    let (x_var, x_low, x_high) = node(a, x);
+    let (y_var, y_low, y_high) = node(b, y);
+    let var = x_var.min(y_var);
+    let x_children = if x_var == var {
+        (x_low, x_high)
+    } else {
+        (x, x)
+    };
+    let y_children = if y_var == var {
+        (y_low, y_high)
+    } else {
+        (y, y)
+    };
+    (var, x_children, y_children)
+}
+
+fn fused(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
+    let mut forgotten = vec![false; usize::from(a.num_vars())];
+    for var in vars {
+        forgotten[var.to_index()] = true;
+    }
+    with_scratch(a, b, |scratch| {
+        let result = and_forget(scratch, a, b, &forgotten, root(a), root(b));
+        // Branches united at a forgotten variable are left behind in `built`.
+        scratch.built.reachable(result, a.num_vars())
+    })
+}
+
+fn and_forget(s: &mut Scratch, a: &Bdd, b: &Bdd, forgotten: &[bool], x: u32, y: u32) -> u32 {
+    if let Some(result) = Op::And.settled(x, y) {
+        return result;
+    }
+    if let Some(result) = s.recall(x, y) {
+        return result;
+    }
+    let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
+    let result = if forgotten[usize::from(var)] {
+        let low = and_forget(s, a, b, forgotten, x_low, y_low);
+        if low == 1 {
+            1 // true whatever the other branch
+        } else {
+            let high = and_forget(s, a, b, forgotten, x_high, y_high);
+            join_built(s, low, high)
+        }
+    } else {
+        let high = and_forget(s, a, b, forgotten, x_high, y_high);
+        let low = and_forget(s, a, b, forgotten, x_low, y_low);
+        s.built.node(var, low, high)
+    };
+    s.remember(x, y, result);
+    result
+}
+
+/// `x ∨ y` for nodes already built.
+fn join_built(s: &mut Scratch, x: u32, y: u32) -> u32 {
+    if let Some(result) = Op::Or.settled(x, y) {
+        return result;
+    }
+    if x == y {
+        return x;
+    }
+    let (smaller, larger) = (x.min(y), x.max(y));
+    if let Some(result) = s.joined.get(smaller, larger) {
+        return result;
+    }
+    let (x_var, x_low, x_high) = s.built.nodes[x as usize];
+    let (y_var, y_low, y_high) = s.built.nodes[y as usize];
+    let var = x_var.min(y_var);
+    let (x_low, x_high) = if x_var == var {
+        (x_low, x_high)
+    } else {
+        (x, x)
+    };
+    let (y_low, y_high) = if y_var == var {
+        (y_low, y_high)
+    } else {
+        (y, y)
+    };
+    let high = join_built(s, x_high, y_high);
+    let low = join_built(s, x_low, y_low);
+    let result = s.built.node(var, low, high);
+    s.joined.insert(smaller, larger, result);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use biodivine_lib_bdd::BddVariableSet;
+    use proptest::prelude::*;
+
+    const VARS: u16 = 7;
+
+    /// A random set: a union of `cubes`, each fixing some variables (0: false, 1: true,
+    /// otherwise free), built with the library's own operations.
+    fn set(vars: &BddVariableSet, cubes: &[Vec<u8>]) -> Bdd {
+        let all = vars.variables();
+        cubes.iter().fold(vars.mk_false(), |union, cube| {
+            let clause =
+                all.iter()
+                    .zip(cube)
+                    .fold(vars.mk_true(), |clause, (var, pick)| match pick {
+                        0 => clause.and(&vars.mk_literal(*var, false)),
+                        1 => clause.and(&vars.mk_literal(*var, true)),
+                        _ => clause,
+                    });
+            union.or(&clause)
+        })
+    }
+
+    fn cubes() -> impl Strategy<Value = Vec<Vec<u8>>> {
+        prop::collection::vec(prop::collection::vec(0u8..4, usize::from(VARS)), 0..6)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Each operation gives the library's BDD, node for node.
+        #[test]
+        fn every_operation_is_the_librarys(
+            left in cubes(),
+            right in cubes(),
+            forgotten in prop::collection::vec(any::<bool>(), usize::from(VARS)),
+        ) {
+            let vars = BddVariableSet::new_anonymous(VARS);
+            let (a, b) = (set(&vars, &left), set(&vars, &right));
+            let forgotten: Vec<BddVariable> = vars
+                .variables()
+                .into_iter()
+                .zip(&forgotten)
+                .filter_map(|(var, forget)| forget.then_some(var))
+                .collect();
+            for (x, y) in [(&a, &b), (&b, &a), (&a, &a)] {
+                prop_assert_eq!(binary(x, y, Op::And).unwrap(), x.and(y));
+                prop_assert_eq!(binary(x, y, Op::Or).unwrap(), x.or(y));
+                prop_assert_eq!(binary(x, y, Op::AndNot).unwrap(), x.and_not(y));
+                prop_assert_eq!(
+                    fused(x, y, &forgotten).unwrap(),
+                    Bdd::binary_op_with_exists(x, y, op_function::and, &forgotten)
+                );
+                prop_assert_eq!(somewhere(x, y, Op::And).unwrap(), !x.and(y).is_false());
+                prop_assert_eq!(somewhere(x, y, Op::AndNot).unwrap(), !x.and_not(y).is_false());
+            }
+            prop_assert_eq!(exists(&a, &forgotten), a.exists(&forgotten));
+        }
+    }
+
+    /// `x == y` for two numbers of `bits` bits, all of `x`'s bits before `y`'s: a BDD of
+    /// about `2^(bits + 1)` nodes.
+    fn equal_numbers(vars: &BddVariableSet, bits: usize, offset: usize) -> Bdd {
+        let all = vars.variables();
+        (0..bits).fold(vars.mk_true(), |equal, bit| {
+            let (x, y) = (all[offset + bit], all[offset + bits + bit]);
+            equal.and(&vars.mk_var(x).iff(&vars.mk_var(y)))
+        })
+    }
+
+    /// Operands whose pairs do not fit the dense memo are remembered by hashing, with the
+    /// library's results all the same.
+    #[test]
+    fn large_products_are_the_librarys() {
+        let vars = BddVariableSet::new_anonymous(24);
+        let all = vars.variables();
+        let a = equal_numbers(&vars, 11, 0);
+        let b = equal_numbers(&vars, 11, 1).or(&vars.mk_var(all[23]));
+        assert!(a.size() * b.size() > MAX_PAIRS);
+        let forgotten = [all[3], all[15], all[23]];
+        assert_eq!(and(&a, &b), a.and(&b));
+        assert_eq!(or(&a, &b), a.or(&b));
+        assert_eq!(and_not(&a, &b), a.and_not(&b));
+        assert_eq!(
+            and_exists(&a, &b, &forgotten),
+            Bdd::binary_op_with_exists(&a, &b, op_function::and, &forgotten)
+        );
+        assert_eq!(meet_somewhere(&a, &b), !a.and(&b).is_false());
+        assert_eq!(minus_somewhere(&a, &b), !a.and_not(&b).is_false());
+    }
+
+    /// Operands with more variables than the recursion may follow go to the library.
+    #[test]
+    fn operands_too_deep_for_the_recursion_go_to_the_library() {
+        let vars = BddVariableSet::new_anonymous(MAX_DEPTH + 1);
+        let all = vars.variables();
+        let a = vars
+            .mk_literal(all[0], true)
+            .or(&vars.mk_literal(all[4096], true));
+        let b = vars.mk_literal(all[1], false);
+        assert!(binary(&a, &b, Op::And).is_none());
+        assert!(somewhere(&a, &b, Op::And).is_none());
+        assert_eq!(and(&a, &b), a.and(&b));
+        assert_eq!(
+            and_exists(&a, &b, &all[..1]),
+            Bdd::binary_op_with_exists(&a, &b, op_function::and, &all[..1])
+        );
+        assert!(meet_somewhere(&a, &b));
+    }
+}
