@@ -114,6 +114,11 @@ struct Built {
     nodes: Vec<(u16, u32, u32)>,
     /// Open addressing over `nodes` by content: ids, 0 for a free slot.
     slots: Vec<u32>,
+    /// Room for the result's nodes, and for [`Self::reachable`]'s walk, kept between
+    /// operations.
+    out: Vec<BddNode>,
+    renumbered: Vec<u32>,
+    stack: Vec<u32>,
 }
 
 impl Built {
@@ -178,15 +183,19 @@ impl Built {
 
     /// The BDD rooted at `root`, keeping only the nodes it reaches, in the library's order
     /// (depth first, the high child first, each node after its children).
-    fn reachable(&self, root: u32, vars: u16) -> Option<Bdd> {
+    fn reachable(&mut self, root: u32, vars: u16) -> Option<Bdd> {
         if root == 0 {
             return constant(false, vars);
         }
-        let mut renumbered = vec![u32::MAX; self.nodes.len()];
+        let (out, renumbered, stack) = (&mut self.out, &mut self.renumbered, &mut self.stack);
+        renumbered.clear();
+        renumbered.resize(self.nodes.len(), u32::MAX);
         renumbered[0] = 0;
         renumbered[1] = 1;
-        let mut out = vec![BddNode::mk_zero(vars), BddNode::mk_one(vars)];
-        let mut stack = vec![root];
+        out.clear();
+        out.extend([BddNode::mk_zero(vars), BddNode::mk_one(vars)]);
+        stack.clear();
+        stack.push(root);
         while let Some(&top) = stack.last() {
             if renumbered[top as usize] != u32::MAX {
                 stack.pop();
@@ -207,24 +216,25 @@ impl Built {
                 }
             }
         }
-        from_nodes(&out)
+        from_nodes(out)
     }
 
     /// The BDD rooted at `root` when every built node is reachable from it and the root
     /// was built last (a plain operation builds nothing else).
-    fn all(&self, root: u32, vars: u16) -> Option<Bdd> {
+    fn all(&mut self, root: u32, vars: u16) -> Option<Bdd> {
         if root < 2 {
             return constant(root == 1, vars);
         }
         debug_assert_eq!(root as usize, self.nodes.len() - 1);
-        let mut out = Vec::with_capacity(self.nodes.len());
-        out.extend([BddNode::mk_zero(vars), BddNode::mk_one(vars)]);
-        out.extend(
+        self.out.clear();
+        self.out
+            .extend([BddNode::mk_zero(vars), BddNode::mk_one(vars)]);
+        self.out.extend(
             self.nodes[2..]
                 .iter()
                 .map(|&(var, low, high)| bdd_node(var, low, high)),
         );
-        from_nodes(&out)
+        from_nodes(&self.out)
     }
 }
 
@@ -266,7 +276,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// Ready for an operation on operands of `a` and `b` nodes.
+    /// The memo ready for an operation on operands of `a` and `b` nodes.
     fn start(&mut self, a: usize, b: usize) {
         let pairs = a.saturating_mul(b);
         if pairs <= MAX_PAIRS {
@@ -285,8 +295,6 @@ impl Scratch {
             self.width = 0;
             self.hashed.clear(4 * (a + b));
         }
-        self.built.clear(a + b);
-        self.joined.clear(64);
     }
 
     #[inline]
@@ -376,7 +384,13 @@ thread_local! {
         stamp: 0,
         width: 0,
         hashed: Pairs { slots: Vec::new(), len: 0 },
-        built: Built { nodes: Vec::new(), slots: Vec::new() },
+        built: Built {
+            nodes: Vec::new(),
+            slots: Vec::new(),
+            out: Vec::new(),
+            renumbered: Vec::new(),
+            stack: Vec::new(),
+        },
         joined: Pairs { slots: Vec::new(), len: 0 },
     }) };
 }
@@ -423,6 +437,7 @@ fn root(bdd: &Bdd) -> u32 {
 
 fn binary(a: &Bdd, b: &Bdd, op: Op) -> Option<Bdd> {
     with_scratch(a, b, |scratch| {
+        scratch.built.clear(a.size() + b.size());
         let result = apply(scratch, a, b, op, root(a), root(b));
         scratch.built.all(result, a.num_vars())
     })
@@ -469,6 +484,8 @@ fn fused(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
         forgotten[var.to_index()] = true;
     }
     with_scratch(a, b, |scratch| {
+        scratch.built.clear(a.size() + b.size());
+        scratch.joined.clear(64);
         let result = and_forget(scratch, a, b, &forgotten, root(a), root(b));
         // Branches united at a forgotten variable are left behind in `built`.
         scratch.built.reachable(result, a.num_vars())
