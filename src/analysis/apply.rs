@@ -112,8 +112,11 @@ fn node(bdd: &Bdd, index: u32) -> (u16, u32, u32) {
 /// The nodes built by one operation, each `(variable, low, high)`, 0 and 1 the constants.
 struct Built {
     nodes: Vec<(u16, u32, u32)>,
-    /// Open addressing over `nodes` by content: ids, 0 for a free slot.
+    /// Open addressing over `nodes` by content: ids, 0 for a free slot. An operation
+    /// uses the first `mask + 1` slots, sized to its operands, and the room for more
+    /// stays allocated for the next.
     slots: Vec<u32>,
+    mask: usize,
     /// Room for the result's nodes, and for [`Self::reachable`]'s walk, kept between
     /// operations.
     out: Vec<BddNode>,
@@ -126,11 +129,12 @@ impl Built {
         self.nodes.clear();
         self.nodes.extend([(u16::MAX, 0, 0), (u16::MAX, 1, 1)]);
         let size = (2 * expected).next_power_of_two().max(64);
-        if self.slots.len() == size {
-            self.slots.fill(0);
-        } else {
+        if self.slots.len() < size {
             self.slots = vec![0; size];
+        } else {
+            self.slots[..size].fill(0);
         }
+        self.mask = size - 1;
     }
 
     #[inline]
@@ -146,7 +150,7 @@ impl Built {
         if low == high {
             return low;
         }
-        let mask = self.slots.len() - 1;
+        let mask = self.mask;
         let mut slot = Self::slot_of(var, low, high, mask);
         loop {
             let id = self.slots[slot];
@@ -161,24 +165,27 @@ impl Built {
         let id = self.nodes.len() as u32;
         self.nodes.push((var, low, high));
         self.slots[slot] = id;
-        if 2 * self.nodes.len() > self.slots.len() {
+        if 2 * self.nodes.len() > mask + 1 {
             self.grow();
         }
         id
     }
 
     fn grow(&mut self) {
-        let size = 2 * self.slots.len();
-        let mask = size - 1;
-        let mut slots = vec![0; size];
-        for (id, &(var, low, high)) in self.nodes.iter().enumerate().skip(2) {
-            let mut slot = Self::slot_of(var, low, high, mask);
-            while slots[slot] != 0 {
-                slot = (slot + 1) & mask;
-            }
-            slots[slot] = id as u32;
+        let size = 2 * (self.mask + 1);
+        if self.slots.len() < size {
+            self.slots = vec![0; size];
+        } else {
+            self.slots[..size].fill(0);
         }
-        self.slots = slots;
+        self.mask = size - 1;
+        for (id, &(var, low, high)) in self.nodes.iter().enumerate().skip(2) {
+            let mut slot = Self::slot_of(var, low, high, self.mask);
+            while self.slots[slot] != 0 {
+                slot = (slot + 1) & self.mask;
+            }
+            self.slots[slot] = id as u32;
+        }
     }
 
     /// The BDD rooted at `root`, keeping only the nodes it reaches, in the library's order
@@ -319,7 +326,9 @@ impl Scratch {
 /// A map from pairs of node indices to node indices, by open addressing; `u32::MAX` marks
 /// a free slot (no node has that index).
 struct Pairs {
+    /// The first `mask + 1` are in use, as in [`Built`].
     slots: Vec<(u32, u32, u32)>,
+    mask: usize,
     len: usize,
 }
 
@@ -327,24 +336,29 @@ impl Pairs {
     const FREE: (u32, u32, u32) = (u32::MAX, 0, 0);
 
     fn clear(&mut self, expected: usize) {
-        let size = (2 * expected).next_power_of_two().max(64);
-        if self.slots.len() == size {
-            self.slots.fill(Self::FREE);
-        } else {
-            self.slots = vec![Self::FREE; size];
-        }
+        self.use_slots((2 * expected).next_power_of_two().max(64));
         self.len = 0;
+    }
+
+    /// The first `size` slots, all free.
+    fn use_slots(&mut self, size: usize) {
+        if self.slots.len() < size {
+            self.slots = vec![Self::FREE; size];
+        } else {
+            self.slots[..size].fill(Self::FREE);
+        }
+        self.mask = size - 1;
     }
 
     #[inline]
     fn slot_of(&self, a: u32, b: u32) -> usize {
         let key = (u64::from(a) << 32) | u64::from(b);
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.slots.len() - 1)
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask
     }
 
     #[inline]
     fn get(&self, a: u32, b: u32) -> Option<u32> {
-        let mask = self.slots.len() - 1;
+        let mask = self.mask;
         let mut slot = self.slot_of(a, b);
         loop {
             let (key_a, key_b, value) = self.slots[slot];
@@ -360,18 +374,22 @@ impl Pairs {
 
     /// Stores the value of a pair not stored yet.
     fn insert(&mut self, a: u32, b: u32, value: u32) {
-        let mask = self.slots.len() - 1;
+        let mask = self.mask;
         let mut slot = self.slot_of(a, b);
         while self.slots[slot].0 != u32::MAX {
             slot = (slot + 1) & mask;
         }
         self.slots[slot] = (a, b, value);
         self.len += 1;
-        if 2 * self.len > self.slots.len() {
-            let size = 2 * self.slots.len();
-            let old = std::mem::replace(&mut self.slots, vec![Self::FREE; size]);
+        if 2 * self.len > mask + 1 {
+            let stored: Vec<(u32, u32, u32)> = self.slots[..=mask]
+                .iter()
+                .copied()
+                .filter(|slot| slot.0 != u32::MAX)
+                .collect();
+            self.use_slots(2 * (mask + 1));
             self.len = 0;
-            for (a, b, value) in old.into_iter().filter(|slot| slot.0 != u32::MAX) {
+            for (a, b, value) in stored {
                 self.insert(a, b, value);
             }
         }
@@ -383,15 +401,16 @@ thread_local! {
         dense: Vec::new(),
         stamp: 0,
         width: 0,
-        hashed: Pairs { slots: Vec::new(), len: 0 },
+        hashed: Pairs { slots: Vec::new(), mask: 0, len: 0 },
         built: Built {
             nodes: Vec::new(),
             slots: Vec::new(),
+            mask: 0,
             out: Vec::new(),
             renumbered: Vec::new(),
             stack: Vec::new(),
         },
-        joined: Pairs { slots: Vec::new(), len: 0 },
+        joined: Pairs { slots: Vec::new(), mask: 0, len: 0 },
     }) };
 }
 
