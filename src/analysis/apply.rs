@@ -130,13 +130,11 @@ impl Built {
     fn clear(&mut self, expected: usize) {
         self.nodes.clear();
         self.nodes.extend([(u16::MAX, 0, 0), (u16::MAX, 1, 1)]);
-        let size = (2 * expected).next_power_of_two().max(64);
-        if self.slots.len() < size {
-            self.slots = vec![0; size];
-        } else {
-            self.slots[..size].fill(0);
-        }
-        self.mask = size - 1;
+        self.mask = free_prefix(
+            &mut self.slots,
+            (2 * expected).next_power_of_two().max(64),
+            0,
+        );
     }
 
     #[inline]
@@ -174,13 +172,7 @@ impl Built {
     }
 
     fn grow(&mut self) {
-        let size = 2 * (self.mask + 1);
-        if self.slots.len() < size {
-            self.slots = vec![0; size];
-        } else {
-            self.slots[..size].fill(0);
-        }
-        self.mask = size - 1;
+        self.mask = free_prefix(&mut self.slots, 2 * (self.mask + 1), 0);
         for (id, &(var, low, high)) in self.nodes.iter().enumerate().skip(2) {
             let mut slot = Self::slot_of(var, low, high, self.mask);
             while self.slots[slot] != 0 {
@@ -245,6 +237,18 @@ impl Built {
         );
         from_nodes(&self.out)
     }
+}
+
+/// Makes the first `size` (a power of two) of `slots` free, allocating them if there are
+/// fewer, and returns the mask of their indices. The room beyond stays for larger
+/// operations: allocating a table for each operation, sized to it, churned the allocator.
+fn free_prefix<T: Copy>(slots: &mut Vec<T>, size: usize, free: T) -> usize {
+    if slots.len() < size {
+        *slots = vec![free; size];
+    } else {
+        slots[..size].fill(free);
+    }
+    size - 1
 }
 
 fn bdd_node(var: u16, low: u32, high: u32) -> BddNode {
@@ -344,12 +348,7 @@ impl Pairs {
 
     /// The first `size` slots, all free.
     fn use_slots(&mut self, size: usize) {
-        if self.slots.len() < size {
-            self.slots = vec![Self::FREE; size];
-        } else {
-            self.slots[..size].fill(Self::FREE);
-        }
-        self.mask = size - 1;
+        self.mask = free_prefix(&mut self.slots, size, Self::FREE);
     }
 
     #[inline]
@@ -543,7 +542,11 @@ fn join_built(s: &mut Scratch, x: u32, y: u32) -> u32 {
     if let Some(result) = Op::Or.settled(x, y) {
         return result;
     }
-    if x == y {
+    // Built nodes are unique: `false ∨ y` is `y` itself, without walking it.
+    if x == 0 || x == y {
+        return y;
+    }
+    if y == 0 {
         return x;
     }
     let (smaller, larger) = (x.min(y), x.max(y));

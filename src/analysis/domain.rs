@@ -936,8 +936,8 @@ fn shadowed_fields(model: &Model) -> Vec<FieldId> {
 }
 
 /// Intersection, union and difference of sets, answered without a BDD pass when an operand
-/// settles the result: `true`, `false`, or both the same set. The library makes a full pass
-/// over the other operand even then, and most operations of a run are of that kind (folds
+/// settles the result: `true`, `false`, or both the same set. A pass would still walk the
+/// other operand then, and most operations of a run are of that kind (folds
 /// that start from `true` or `false`, guards that are `true`, unions with nothing).
 pub trait Sets {
     /// `self ∧ other`.
