@@ -415,8 +415,8 @@ thread_local! {
     }) };
 }
 
-/// Runs `run` with this thread's scratch, ready for `a` and `b`; `None` when they are too
-/// large for it (see the module's documentation).
+/// Runs `run` with this thread's scratch, its memo ready for `a` and `b`; `None`, for the
+/// library to answer, when they have more variables than the recursion may follow.
 fn with_scratch<T>(a: &Bdd, b: &Bdd, run: impl FnOnce(&mut Scratch) -> Option<T>) -> Option<T> {
     assert_eq!(a.num_vars(), b.num_vars(), "BDDs over different variables");
     if a.num_vars() > MAX_DEPTH {
