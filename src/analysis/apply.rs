@@ -478,24 +478,27 @@ fn apply(s: &mut Scratch, a: &Bdd, b: &Bdd, op: Op, x: u32, y: u32) -> u32 {
     result
 }
 
-/// The top variable of nodes `x` of `a` and `y` of `b`, and each one's children on it
-/// (a node whose variable is lower down is its own child on both sides).
+/// The top variable of nodes `x` of `a` and `y` of `b`, and each one's children on it.
 #[inline]
 fn split(a: &Bdd, b: &Bdd, x: u32, y: u32) -> (u16, (u32, u32), (u32, u32)) {
-    let (x_var, x_low, x_high) = node(a, x);
-    let (y_var, y_low, y_high) = node(b, y);
-    let var = x_var.min(y_var);
-    let x_children = if x_var == var {
-        (x_low, x_high)
+    let (x_node, y_node) = (node(a, x), node(b, y));
+    let var = x_node.0.min(y_node.0);
+    (
+        var,
+        children_on(var, x, x_node),
+        children_on(var, y, y_node),
+    )
+}
+
+/// The children of node `id`, `(variable, low, high)`, on `var`: its own when it decides
+/// `var`, itself on both sides when its variable is lower down.
+#[inline]
+fn children_on(var: u16, id: u32, (node_var, low, high): (u16, u32, u32)) -> (u32, u32) {
+    if node_var == var {
+        (low, high)
     } else {
-        (x, x)
-    };
-    let y_children = if y_var == var {
-        (y_low, y_high)
-    } else {
-        (y, y)
-    };
-    (var, x_children, y_children)
+        (id, id)
+    }
 }
 
 fn fused(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
@@ -553,19 +556,10 @@ fn join_built(s: &mut Scratch, x: u32, y: u32) -> u32 {
     if let Some(result) = s.joined.get(smaller, larger) {
         return result;
     }
-    let (x_var, x_low, x_high) = s.built.nodes[x as usize];
-    let (y_var, y_low, y_high) = s.built.nodes[y as usize];
-    let var = x_var.min(y_var);
-    let (x_low, x_high) = if x_var == var {
-        (x_low, x_high)
-    } else {
-        (x, x)
-    };
-    let (y_low, y_high) = if y_var == var {
-        (y_low, y_high)
-    } else {
-        (y, y)
-    };
+    let (x_node, y_node) = (s.built.nodes[x as usize], s.built.nodes[y as usize]);
+    let var = x_node.0.min(y_node.0);
+    let ((x_low, x_high), (y_low, y_high)) =
+        (children_on(var, x, x_node), children_on(var, y, y_node));
     let high = join_built(s, x_high, y_high);
     let low = join_built(s, x_low, y_low);
     let result = s.built.node(var, low, high);
