@@ -139,8 +139,10 @@ impl Built {
 
     #[inline]
     fn slot_of(var: u16, low: u32, high: u32, mask: usize) -> usize {
-        let key = (u64::from(var) << 48) ^ (u64::from(low) << 24) ^ u64::from(high);
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+        slot(
+            (u64::from(var) << 48) ^ (u64::from(low) << 24) ^ u64::from(high),
+            mask,
+        )
     }
 
     /// The node `(var, low, high)`, built unless it exists; its low child when both are
@@ -237,6 +239,13 @@ impl Built {
         );
         from_nodes(&self.out)
     }
+}
+
+/// The slot of `key` in a table of `mask + 1` slots (a power of two): Fibonacci hashing,
+/// the key times 2^64/φ, whose high bits mix all of the key's.
+#[inline]
+fn slot(key: u64, mask: usize) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }
 
 /// Makes the first `size` (a power of two) of `slots` free, allocating them if there are
@@ -353,8 +362,7 @@ impl Pairs {
 
     #[inline]
     fn slot_of(&self, a: u32, b: u32) -> usize {
-        let key = (u64::from(a) << 32) | u64::from(b);
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask
+        slot((u64::from(a) << 32) | u64::from(b), self.mask)
     }
 
     #[inline]
