@@ -21,7 +21,7 @@
 //! open-addressing table instead; operands with so many variables that the recursion could
 //! overrun a thread's stack ([`MAX_DEPTH`]) go to the library.
 
-use biodivine_lib_bdd::{Bdd, BddNode, BddPointer, BddVariable, op_function};
+use biodivine_lib_bdd::{Bdd, BddNode, BddPointer, BddValuation, BddVariable, op_function};
 use std::cell::RefCell;
 
 /// The most pairs of nodes the dense memo holds (8 bytes each: 2 MB per thread at most).
@@ -69,6 +69,13 @@ pub fn meet_somewhere(a: &Bdd, b: &Bdd) -> bool {
 /// Whether `a ∧ ¬b` has a point, without building it.
 pub fn minus_somewhere(a: &Bdd, b: &Bdd) -> bool {
     somewhere(a, b, Op::AndNot).unwrap_or_else(|| !a.and_not(b).is_false())
+}
+
+/// The first point of `a ∧ b` (the library's [`Bdd::first_valuation`] of it: the least in
+/// the order where the first variable weighs most and `false` comes first), without
+/// building the meeting; `None` when they do not meet.
+pub fn first_of_meeting(a: &Bdd, b: &Bdd) -> Option<BddValuation> {
+    first_point(a, b).unwrap_or_else(|| a.and(b).first_valuation())
 }
 
 /// A binary operation, by its result on constant operands.
@@ -459,6 +466,34 @@ fn somewhere(a: &Bdd, b: &Bdd, op: Op) -> Option<bool> {
     })
 }
 
+/// [`first_of_meeting`]: [`somewhere`]'s walk for `∧`, the low branch first, which sets the
+/// variables it takes the high branch of. The first pair it finds `true` at ends the least
+/// point; every pair it leaves has none.
+fn first_point(a: &Bdd, b: &Bdd) -> Option<Option<BddValuation>> {
+    fn walk(s: &mut Scratch, a: &Bdd, b: &Bdd, x: u32, y: u32, point: &mut BddValuation) -> bool {
+        if let Some(result) = Op::And.settled(x, y) {
+            return result == 1;
+        }
+        if s.recall(x, y).is_some() {
+            return false;
+        }
+        s.remember(x, y, 0);
+        let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
+        if walk(s, a, b, x_low, y_low, point) {
+            return true;
+        }
+        let found = walk(s, a, b, x_high, y_high, point);
+        if found {
+            point.set(BddVariable::from_index(usize::from(var)));
+        }
+        found
+    }
+    with_scratch(a, b, |scratch| {
+        let mut point = BddValuation::all_false(a.num_vars());
+        Some(walk(scratch, a, b, root(a), root(b), &mut point).then_some(point))
+    })
+}
+
 fn root(bdd: &Bdd) -> u32 {
     bdd.root_pointer().to_index() as u32
 }
@@ -632,6 +667,7 @@ mod tests {
                 );
                 prop_assert_eq!(somewhere(x, y, Op::And).unwrap(), !x.and(y).is_false());
                 prop_assert_eq!(somewhere(x, y, Op::AndNot).unwrap(), !x.and_not(y).is_false());
+                prop_assert_eq!(first_point(x, y).unwrap(), x.and(y).first_valuation());
             }
             prop_assert_eq!(exists(&a, &forgotten), a.exists(&forgotten));
         }
@@ -666,6 +702,7 @@ mod tests {
         );
         assert_eq!(meet_somewhere(&a, &b), !a.and(&b).is_false());
         assert_eq!(minus_somewhere(&a, &b), !a.and_not(&b).is_false());
+        assert_eq!(first_of_meeting(&a, &b), a.and(&b).first_valuation());
     }
 
     /// Operands with more variables than the recursion may follow go to the library.
@@ -679,6 +716,8 @@ mod tests {
         let b = vars.mk_literal(all[1], false);
         assert!(binary(&a, &b, Op::And).is_none());
         assert!(somewhere(&a, &b, Op::And).is_none());
+        assert!(first_point(&a, &b).is_none());
+        assert_eq!(first_of_meeting(&a, &b), a.and(&b).first_valuation());
         assert_eq!(and(&a, &b), a.and(&b));
         assert_eq!(
             and_exists(&a, &b, &all[..1]),

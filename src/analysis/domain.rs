@@ -993,26 +993,6 @@ pub fn meet_forgetting(left: &Bdd, right: &Bdd, vars: &[BddVariable]) -> Bdd {
     }
 }
 
-/// [`meet_forgetting`] of `set` and `clause` when `clause` is a conjunction of literals
-/// that fixes every one of `vars` (a point, as witnesses pick): then `set` restricted to
-/// the literals, met with those not forgotten, in two passes each linear in a BDD rather
-/// than one over their product. `None` when `clause` is not such a conjunction.
-pub fn meet_forgetting_clause(set: &Bdd, clause: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
-    if !clause.is_clause() {
-        return None;
-    }
-    let literals = clause.first_clause()?;
-    let forgotten = vars
-        .iter()
-        .map(|var| Some((*var, literals.get_value(*var)?)))
-        .collect::<Option<Vec<_>>>()?;
-    // `set ∧ clause` is `set|clause ∧ clause`, and only the clause reads the forgotten bits.
-    Some(
-        set.restrict_valuation(&literals)
-            .meet(&clause.restrict(&forgotten)),
-    )
-}
-
 /// `set` with `var` quantified away, met with `other`, in one pass of the library's ternary
 /// operation: forgetting `var` is `set ∨ set[var ↦ ¬var]`, the second operand being `set`
 /// read with `var`'s branches swapped. Two passes otherwise (forget, then meet).
@@ -1095,7 +1075,7 @@ pub fn union_all(sets: &[&Bdd]) -> Option<Bdd> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use biodivine_lib_bdd::{BddPartialValuation, BddVariableSet};
+    use biodivine_lib_bdd::BddVariableSet;
     use proptest::prelude::*;
 
     const VARS: u16 = 6;
@@ -1173,36 +1153,6 @@ mod tests {
                 for y in &operands {
                     prop_assert_eq!(forget_one_meeting(x, var, y), x.var_exists(var).and(y));
                 }
-            }
-        }
-
-        /// `meet_forgetting_clause` against the fused pass, for random conjunctions of
-        /// literals and random variables to forget: the same set whenever the conjunction
-        /// fixes all of them, and `None` when it does not or is not a conjunction.
-        #[test]
-        fn meeting_a_clause_while_forgetting(
-            ops in prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..12),
-            literals in prop::collection::btree_map(0..VARS, any::<bool>(), 0..usize::from(VARS)),
-            forgotten in prop::collection::btree_set(0..VARS, 0..4),
-        ) {
-            let vars = BddVariableSet::new_anonymous(VARS);
-            let all = vars.variables();
-            let set = formula(&vars, &ops);
-            let clause = vars.mk_conjunctive_clause(&BddPartialValuation::from_values(
-                &literals.iter().map(|(v, b)| (all[usize::from(*v)], *b)).collect::<Vec<_>>(),
-            ));
-            let fixes_all = forgotten.iter().all(|i| literals.contains_key(i));
-            let forgotten: Vec<BddVariable> =
-                forgotten.iter().map(|i| all[usize::from(*i)]).collect();
-            let result = meet_forgetting_clause(&set, &clause, &forgotten);
-            prop_assert_eq!(result.is_some(), fixes_all);
-            // The same set, though not always with its nodes in the same order.
-            if let Some(result) = result {
-                prop_assert!(result.xor(&set.and(&clause).exists(&forgotten)).is_false());
-            }
-            // A set that is no conjunction of literals is refused.
-            if !set.is_clause() {
-                prop_assert_eq!(meet_forgetting_clause(&clause, &set, &forgotten), None);
             }
         }
 

@@ -475,9 +475,11 @@ impl<'m> Analysis<'m> {
         })
     }
 
-    /// A concrete valuation in `set`, restricted to the field variables (parameters free).
-    pub fn pick_point(&self, set: &Bdd) -> Option<(BddValuation, Bdd)> {
-        let valuation = set.first_valuation()?;
+    /// The first valuation in both `set` and `other`, and its point: the valuation restricted
+    /// to the field variables (parameters free). The meeting is walked, not built: a witness
+    /// picks points of meetings with large reached sets at every step.
+    pub fn pick_point(&self, set: &Bdd, other: &Bdd) -> Option<(BddValuation, Bdd)> {
+        let valuation = apply::first_of_meeting(set, other)?;
         let fields: Vec<(biodivine_lib_bdd::BddVariable, bool)> = (0..self.model().fields.len())
             .flat_map(|f| self.sem.dom.field(FieldId(f as u32)).bits.iter())
             .map(|b| (*b, valuation.value(*b)))
@@ -624,8 +626,7 @@ impl<'m> Analysis<'m> {
         let order = explorer.topological_order(process)?;
         let rank = |t: &Tuple| order.iter().position(|s| *s == t[0]).unwrap_or(usize::MAX);
         let start: Tuple = vec![self.model().process(process).start.node];
-        let (end_valuation, mut point) =
-            self.pick_point(&exploration.reached.get(tuple)?.meet(bad))?;
+        let (end_valuation, mut point) = self.pick_point(exploration.reached.get(tuple)?, bad)?;
         // Every move between reached states, once: (from, its data, the move, where it
         // leads), real moves from earlier states first.
         let mut moves: Vec<(&Tuple, &Bdd, Move, Tuple)> = exploration
@@ -686,7 +687,7 @@ impl<'m> Analysis<'m> {
         let layer = layers
             .iter()
             .position(|l| l.get(tuple).is_some_and(|d| domain::intersects(d, bad)))?;
-        let (end_valuation, mut point) = self.pick_point(&layers[layer][tuple].meet(bad))?;
+        let (end_valuation, mut point) = self.pick_point(&layers[layer][tuple], bad)?;
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
         for depth in (0..layer).rev() {
@@ -768,7 +769,7 @@ impl<'m> Analysis<'m> {
         point: &Bdd,
     ) -> Option<(Bdd, Step)> {
         let (pre, how) = explorer.pre_and_how(exploration, from, mv, point);
-        let (_, previous) = self.pick_point(&pre.meet(data))?;
+        let (_, previous) = self.pick_point(&pre, data)?;
         let step = self.describe_move(explorer, exploration, from, mv, &previous, how.as_ref());
         Some((previous, step))
     }

@@ -24,7 +24,7 @@
 
 use super::domain::{
     Domain, Frame, Layout, MAX_CASCADE, Sets, forget, forget_one_meeting, intersects,
-    meet_forgetting, meet_forgetting_clause, reads_any,
+    meet_forgetting, reads_any,
 };
 use super::hash::HashMap;
 use crate::model::{
@@ -476,8 +476,7 @@ impl<'m> Semantics<'m> {
     /// its relation, when it has one.
     fn preimage_by_relation(&self, target: &Bdd, source: TriggerSource) -> Option<Bdd> {
         let relation = self.relation(source)?;
-        let before = meet_forgetting_clause(&relation.relation, target, &relation.moved_bits)
-            .unwrap_or_else(|| meet_forgetting(&relation.relation, target, &relation.moved_bits));
+        let before = meet_forgetting(&relation.relation, target, &relation.moved_bits);
         self.dom.from_origin(&before, &relation.moved)
     }
 
