@@ -1,7 +1,8 @@
 //! The BDD operations the analysis runs most, on `biodivine-lib-bdd`'s own BDDs: meet, join,
 //! minus, a meeting that forgets variables as it goes (the relational product of every
-//! image with rules), forgetting, and the walks that ask whether a meeting or a difference
-//! has a point. Each gives exactly the library's result, node for node, in about half the
+//! image with rules), forgetting, the walks that ask whether a meeting or a difference
+//! has a point, and the walk to a meeting's first point (where witnesses pick their
+//! values). Each gives exactly the library's result, node for node, in about half the
 //! library's time.
 //!
 //! Why not the library's own: each of its operations allocates two hash maps, a memo of the
