@@ -5,6 +5,8 @@
 //! cargo bench --bench check
 //! ```
 
+// Shared with the `corpus` example, whose shuffled declarations these benchmarks do not use.
+#[allow(dead_code)]
 #[path = "../examples/corpus/generate.rs"]
 mod generate;
 

@@ -249,3 +249,34 @@ fn pick_action(rng: &mut Lcg, first: usize, second: usize) -> usize {
         }
     }
 }
+
+/// Declares the fields of `data.omni` in another order, shuffled from `seed`, leaving every
+/// other file as it is: how much the order of a policy's declarations moves the cost of a
+/// check (see BENCHMARKS.md).
+pub fn shuffle_fields(files: &mut [(String, String)], seed: u64) {
+    let mut rng = Lcg(seed);
+    for (path, text) in files.iter_mut() {
+        if path != "data.omni" {
+            continue;
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        let Some(open) = lines.iter().position(|l| l.starts_with("entity ")) else {
+            continue;
+        };
+        let Some(close) = lines[open..]
+            .iter()
+            .position(|l| *l == "}")
+            .map(|i| open + i)
+        else {
+            continue;
+        };
+        let mut fields: Vec<&str> = lines[open + 1..close].to_vec();
+        for i in (1..fields.len()).rev() {
+            fields.swap(i, rng.below(i + 1));
+        }
+        let mut out: Vec<&str> = lines[..=open].to_vec();
+        out.extend(fields);
+        out.extend(&lines[close..]);
+        *text = out.join("\n") + "\n";
+    }
+}
