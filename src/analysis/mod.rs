@@ -1055,14 +1055,7 @@ fn in_parts<R: Send>(
 /// processes of 10 to 40 states, halves by count kept one thread 7% longer at work than
 /// the other (3% by size).
 fn balanced_parts<'p>(model: &Model, processes: &'p [ProcessId]) -> Vec<&'p [ProcessId]> {
-    let size = |p: &ProcessId| {
-        1 + model
-            .process(*p)
-            .states
-            .iter()
-            .map(|s| s.transitions.len())
-            .sum::<usize>()
-    };
+    let size = |p: &ProcessId| process_size(model, *p);
     let total: usize = processes.iter().map(size).sum();
     let mut parts = Vec::with_capacity(ROOT_PARTS);
     let (mut start, mut done) = (0, 0);
@@ -1076,6 +1069,16 @@ fn balanced_parts<'p>(model: &Model, processes: &'p [ProcessId]) -> Vec<&'p [Pro
     parts.push(&processes[start..]);
     parts.retain(|part| !part.is_empty());
     parts
+}
+
+/// How much exploring `process` takes, roughly: one more than its transitions.
+fn process_size(model: &Model, process: ProcessId) -> usize {
+    1 + model
+        .process(process)
+        .states
+        .iter()
+        .map(|s| s.transitions.len())
+        .sum::<usize>()
 }
 
 /// Explores `roots` one after the other with one memo, and what they ran (`sem`'s log).
@@ -1348,18 +1351,8 @@ mod tests {
             processes,
             "contiguous, in order, every process once"
         );
-        let size = |part: &[ProcessId]| -> usize {
-            part.iter()
-                .map(|p| {
-                    1 + model
-                        .process(*p)
-                        .states
-                        .iter()
-                        .map(|s| s.transitions.len())
-                        .sum::<usize>()
-                })
-                .sum()
-        };
+        let size =
+            |part: &[ProcessId]| -> usize { part.iter().map(|p| process_size(model, *p)).sum() };
         let sizes: Vec<usize> = parts.iter().map(|part| size(part)).collect();
         // Cut by count, the first half would hold 32 of 42; by size, the cut comes after the
         // second large process.
