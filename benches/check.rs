@@ -5,8 +5,6 @@
 //! cargo bench --bench check
 //! ```
 
-// Shared with the `corpus` example, whose shuffled declarations these benchmarks do not use.
-#[allow(dead_code)]
 #[path = "../examples/corpus/generate.rs"]
 mod generate;
 
@@ -15,7 +13,7 @@ use omnilint::lint::{Input, check};
 use std::hint::black_box;
 
 fn inputs(processes: usize, with_rules: bool) -> Vec<Input> {
-    generate::corpus(processes, 7, with_rules)
+    generate::corpus(processes, 7, with_rules, None)
         .into_iter()
         .map(|(name, text)| Input {
             name,

@@ -109,18 +109,33 @@ fn rules(rng: &mut Lcg) -> String {
 }
 
 /// The files of a corpus with `processes` processes (and, `with_rules`, the policy-wide
-/// rules of [`rules`]): (relative path, contents).
-pub fn corpus(processes: usize, seed: u64, with_rules: bool) -> Vec<(String, String)> {
+/// rules of [`rules`]): (relative path, contents). With `shuffle_fields`, the customer's
+/// fields are declared in an order shuffled from that seed, and every other file is the
+/// same: how much the order of a policy's declarations moves the cost of a check (see
+/// BENCHMARKS.md).
+pub fn corpus(
+    processes: usize,
+    seed: u64,
+    with_rules: bool,
+    shuffle_fields: Option<u64>,
+) -> Vec<(String, String)> {
     let mut rng = Lcg(seed);
     let mut files = Vec::new();
 
+    let mut fields: Vec<String> = (0..6).map(|f| format!("flag{f}: bool")).collect();
+    for f in 0..3 {
+        fields.extend([format!("tier{f}: tier"), format!("amount{f}: int 0..100")]);
+    }
+    if let Some(shuffle) = shuffle_fields {
+        let mut order = Lcg(shuffle);
+        for i in (1..fields.len()).rev() {
+            fields.swap(i, order.below(i + 1));
+        }
+    }
     let mut data =
         String::from("policy corpus\n\ntype tier = bronze | silver | gold\n\nentity customer {\n");
-    for f in 0..6 {
-        data.push_str(&format!("  flag{f}: bool\n"));
-    }
-    for f in 0..3 {
-        data.push_str(&format!("  tier{f}: tier\n  amount{f}: int 0..100\n"));
+    for field in &fields {
+        data.push_str(&format!("  {field}\n"));
     }
     data.push_str("}\n\nrule amounts_bounded: invariant customer.amount0 <= 100\n");
     files.push(("data.omni".to_owned(), data));
@@ -247,36 +262,5 @@ fn pick_action(rng: &mut Lcg, first: usize, second: usize) -> usize {
         if (a + first) % 3 != 0 && (a + second) % 3 != 0 && a % 4 != 2 {
             return a;
         }
-    }
-}
-
-/// Declares the fields of `data.omni` in another order, shuffled from `seed`, leaving every
-/// other file as it is: how much the order of a policy's declarations moves the cost of a
-/// check (see BENCHMARKS.md).
-pub fn shuffle_fields(files: &mut [(String, String)], seed: u64) {
-    let mut rng = Lcg(seed);
-    for (path, text) in files.iter_mut() {
-        if path != "data.omni" {
-            continue;
-        }
-        let lines: Vec<&str> = text.lines().collect();
-        let Some(open) = lines.iter().position(|l| l.starts_with("entity ")) else {
-            continue;
-        };
-        let Some(close) = lines[open..]
-            .iter()
-            .position(|l| *l == "}")
-            .map(|i| open + i)
-        else {
-            continue;
-        };
-        let mut fields: Vec<&str> = lines[open + 1..close].to_vec();
-        for i in (1..fields.len()).rev() {
-            fields.swap(i, rng.below(i + 1));
-        }
-        let mut out: Vec<&str> = lines[..=open].to_vec();
-        out.extend(fields);
-        out.extend(&lines[close..]);
-        *text = out.join("\n") + "\n";
     }
 }

@@ -37,11 +37,7 @@ fn main() -> ExitCode {
     };
     let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(7);
     let root = std::path::Path::new(dir);
-    let mut files = generate::corpus(count, seed, with_rules);
-    if let Some(shuffle) = shuffle {
-        generate::shuffle_fields(&mut files, shuffle);
-    }
-    for (path, text) in files {
+    for (path, text) in generate::corpus(count, seed, with_rules, shuffle) {
         let file = root.join(path);
         let written = file
             .parent()

@@ -453,15 +453,15 @@ impl<'m> Domain<'m> {
                 continue;
             };
             let holds = self.cond(cond, &[]);
-            // Out-of-domain values of its fields never occur: the invariant may as well hold
-            // there, so that `k in { every variant }` reads nothing.
-            let out_of_domain = fields_of(&holds)
+            // The fields it reads are those of where it fails within their domains (a set
+            // and its complement read the same variables): out-of-domain values never
+            // occur, so `k in { every variant }`, failing nowhere, reads nothing.
+            let in_domain = fields_of(&holds)
                 .iter()
-                .fold(self.vars().mk_false(), |acc, f| {
-                    let slot = &self.layout.fields[*f];
-                    acc.join(&self.vars().mk_true().minus(&self.in_domain(slot)))
+                .fold(self.vars().mk_true(), |acc, f| {
+                    acc.meet(&self.in_domain(&self.layout.fields[*f]))
                 });
-            let fields = fields_of(&holds.join(&out_of_domain));
+            let fields = fields_of(&in_domain.minus(&holds));
             if fields.len() >= 2 {
                 coupled.push(fields);
             }
