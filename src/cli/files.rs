@@ -61,8 +61,11 @@ fn walk(
 fn read(path: &Path) -> Result<Input, CliError> {
     let file = std::fs::File::open(path).map_err(|e| unreadable(path, &e))?;
     // Read one byte past the limit, so that an oversized file is reported, not read whole.
-    let mut contents = Vec::new();
     let limit = u64::try_from(MAX_FILE_BYTES + 1).unwrap_or(u64::MAX);
+    // `take` hides the file's size from `read_to_end`, which would then grow the buffer by
+    // doubling, copying a large file several times over.
+    let size = file.metadata().map_or(0, |m| m.len().min(limit));
+    let mut contents = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     file.take(limit)
         .read_to_end(&mut contents)
         .map_err(|e| unreadable(path, &e))?;
