@@ -21,6 +21,10 @@ fn cores() -> usize {
 /// `f` applied to every item, on up to as many threads as the machine has cores; the results
 /// are in the items' order. Items are handed out one at a time, so a few large items do not
 /// leave a thread idle while another works through a long list.
+///
+/// The calling thread is one of the workers: it would otherwise only wait, and its
+/// allocator heap and BDD scratch (`analysis::apply`) are already warm, where a new
+/// thread's first allocations touch fresh pages.
 pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
 where
     T: Sync,
@@ -32,21 +36,22 @@ where
         return items.iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            mine.push((i, f(item)));
+        }
+        mine
+    };
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(joined).collect()
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut done = work();
+        for worker in workers {
+            done.append(&mut joined(worker));
+        }
+        done
     });
     done.sort_unstable_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
@@ -56,7 +61,7 @@ where
 /// long as the first but the last), on every core, the results in the parts' order. Each
 /// part is handed over whole to its thread, which owns and frees it: for work with a setup
 /// worth paying once per part (a copy of shared state, say) that is done with each item
-/// once it has read it.
+/// once it has read it. The calling thread takes the last part, as in [`map`].
 pub fn map_owned_parts<T, R, F>(mut items: Vec<T>, f: F) -> Vec<R>
 where
     T: Send,
@@ -74,12 +79,14 @@ where
         return parts.into_iter().map(&f).collect();
     }
     let f = &f;
+    let last = parts.pop();
     std::thread::scope(|scope| {
         let workers: Vec<_> = parts
             .into_iter()
             .map(|part| scope.spawn(move || f(part)))
             .collect();
-        workers.into_iter().map(joined).collect()
+        let last = last.map(f);
+        workers.into_iter().map(joined).chain(last).collect()
     })
 }
 
