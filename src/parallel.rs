@@ -131,6 +131,20 @@ mod tests {
     }
 
     #[test]
+    fn the_calling_thread_works_too() {
+        let caller = std::thread::current().id();
+        let items: Vec<u64> = (0..64).collect();
+        let ran_on = super::map(&items, |_| {
+            // Long enough that every thread is started before the items run out.
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            std::thread::current().id()
+        });
+        assert!(ran_on.contains(&caller));
+        let parts = super::map_owned_parts(items, |_| std::thread::current().id());
+        assert_eq!(parts.last(), Some(&caller));
+    }
+
+    #[test]
     fn beside_returns_both_results() {
         let here = std::cell::Cell::new(1); // not `Sync`: stays on the calling thread
         let (a, b) = super::beside(|| here.get() + 1, || (0..10u64).sum::<u64>());
