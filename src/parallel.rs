@@ -135,7 +135,8 @@ mod tests {
         let caller = std::thread::current().id();
         let items: Vec<u64> = (0..64).collect();
         let ran_on = super::map(&items, |_| {
-            // Long enough that every thread is started before the items run out.
+            // Slow enough that no spawned thread can take every item before the
+            // calling thread starts on them.
             std::thread::sleep(std::time::Duration::from_millis(1));
             std::thread::current().id()
         });
