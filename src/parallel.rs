@@ -74,19 +74,15 @@ where
         let tail = items.split_off(per_part);
         parts.push(std::mem::replace(&mut items, tail));
     }
-    parts.push(items);
-    if parts.len() <= 1 {
-        return parts.into_iter().map(&f).collect();
-    }
+    // What is left is the last part, the calling thread's (all of it on one core).
     let f = &f;
-    let last = parts.pop();
     std::thread::scope(|scope| {
         let workers: Vec<_> = parts
             .into_iter()
             .map(|part| scope.spawn(move || f(part)))
             .collect();
-        let last = last.map(f);
-        workers.into_iter().map(joined).chain(last).collect()
+        let last = f(items);
+        workers.into_iter().map(joined).chain([last]).collect()
     })
 }
 
