@@ -552,7 +552,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         let mut reached: BTreeMap<Tuple, Bdd> = BTreeMap::new();
         let mut fired = Fired::new();
         // What arrives at each state, united once the state's turn comes (every state
-        // leading to it has had its turn by then), each set already within the union skipped (`union_all`).
+        // leading to it has had its turn by then) by `union_all`.
         let mut arriving: BTreeMap<Tuple, Vec<Bdd>> = BTreeMap::new();
         if !init.is_false() {
             arriving.insert(start, vec![init.clone()]);
