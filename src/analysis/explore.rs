@@ -91,6 +91,51 @@ pub type Fired = BTreeSet<(usize, StateId, usize, Firing)>;
 /// (components, initial data): one exploration.
 type RunKey = (Vec<ProcessId>, Bdd);
 
+/// Explorations by (components, initial data). An exploration holds both, so it is its own
+/// key: a map keyed by a copy of them held every initial set twice, and every snapshot for
+/// a fork (and every merge) copied them again, 6 MB each time on the 1,000-process corpus
+/// with rules. Here the map is keyed by their hash, and a lookup compares the explorations
+/// under it.
+#[derive(Default)]
+struct Runs {
+    hasher: foldhash::fast::RandomState,
+    by_hash: HashMap<u64, Vec<Arc<Exploration>>>,
+}
+
+impl Runs {
+    fn hash(&self, components: &[ProcessId], init: &Bdd) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one((components, init))
+    }
+
+    fn get(&self, components: &[ProcessId], init: &Bdd) -> Option<&Arc<Exploration>> {
+        self.by_hash
+            .get(&self.hash(components, init))?
+            .iter()
+            .find(|e| e.components == components && e.init == *init)
+    }
+
+    /// Adds `exploration` unless one of the same components and initial data is there.
+    fn insert(&mut self, exploration: Arc<Exploration>) {
+        let hash = self.hash(&exploration.components, &exploration.init);
+        let same = self.by_hash.entry(hash).or_default();
+        if !same
+            .iter()
+            .any(|e| e.components == exploration.components && e.init == exploration.init)
+        {
+            same.push(exploration);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Arc<Exploration>> {
+        self.by_hash.values().flatten()
+    }
+
+    fn into_vec(self) -> Vec<Arc<Exploration>> {
+        self.by_hash.into_values().flatten().collect()
+    }
+}
+
 /// The breadth-first layers of an exploration: the data first reaching each tuple at each
 /// depth.
 pub type Layers = Rc<Vec<BTreeMap<Tuple, Bdd>>>;
@@ -101,7 +146,7 @@ type SubPreKey = (Vec<ProcessId>, bool, Bdd);
 /// What explorations remember between queries: sub-process runs and their preimages.
 #[derive(Default)]
 pub struct Memo {
-    runs: RefCell<HashMap<RunKey, Arc<Exploration>>>,
+    runs: RefCell<Runs>,
     sub_pre: RefCell<HashMap<SubPreKey, Rc<Bdd>>>,
     /// Breadth-first layers recomputed for witnesses, by (components, initial data): every
     /// finding in the same process shares them.
@@ -127,7 +172,7 @@ pub struct Memo {
 /// question asks again; its caches of answers to the checks' questions are left behind.
 pub struct Explored {
     /// In the order they were started.
-    runs: Vec<(RunKey, Arc<Exploration>)>,
+    runs: Vec<Arc<Exploration>>,
     enabled: Vec<(usize, Option<Bdd>)>,
     enabled_data: Vec<(usize, Option<Bdd>)>,
     order: Vec<(ProcessId, Option<Vec<StateId>>)>,
@@ -139,7 +184,7 @@ impl Memo {
     /// they were started.
     pub fn explorations(&self) -> Vec<Arc<Exploration>> {
         let runs = self.runs.borrow();
-        let mut all: Vec<&Arc<Exploration>> = runs.values().collect();
+        let mut all: Vec<&Arc<Exploration>> = runs.iter().collect();
         // Compared in place: a key that copied the components allocated twice per comparison.
         all.sort_by(|a, b| (&a.components, a.serial).cmp(&(&b.components, b.serial)));
         all.into_iter().cloned().collect()
@@ -168,20 +213,15 @@ impl Memo {
         }
     }
 
-    /// The explorations, with their keys, in no order: for freeing them elsewhere.
-    pub fn into_runs(self) -> Vec<(RunKey, Arc<Exploration>)> {
-        self.runs.into_inner().into_iter().collect()
+    /// The explorations, in no order: for freeing them elsewhere.
+    pub fn into_runs(self) -> Vec<Arc<Exploration>> {
+        self.runs.into_inner().into_vec()
     }
 
     /// The explorations, in the order they were started.
-    fn runs_in_order(&self) -> Vec<(RunKey, Arc<Exploration>)> {
-        let mut runs: Vec<(RunKey, Arc<Exploration>)> = self
-            .runs
-            .borrow()
-            .iter()
-            .map(|(key, exploration)| (key.clone(), Arc::clone(exploration)))
-            .collect();
-        runs.sort_by_key(|(_, exploration)| exploration.serial);
+    fn runs_in_order(&self) -> Vec<Arc<Exploration>> {
+        let mut runs: Vec<Arc<Exploration>> = self.runs.borrow().iter().cloned().collect();
+        runs.sort_by_key(|exploration| exploration.serial);
         runs
     }
 
@@ -191,7 +231,7 @@ impl Memo {
     /// the other would (a later part only re-explores what an earlier one had already).
     pub fn merged(parts: Vec<Explored>) -> Memo {
         let memo = Memo::default();
-        let mut runs = HashMap::default();
+        let mut runs = Runs::default();
         let mut serial = 0;
         for part in parts {
             if part.cut_short {
@@ -207,13 +247,16 @@ impl Memo {
             for (key, known) in part.order {
                 memo.order.borrow_mut().entry(key).or_insert(known);
             }
-            for (key, mut exploration) in part.runs {
-                if let std::collections::hash_map::Entry::Vacant(slot) = runs.entry(key) {
+            for mut exploration in part.runs {
+                if runs
+                    .get(&exploration.components, &exploration.init)
+                    .is_none()
+                {
                     if exploration.serial != serial {
                         Arc::make_mut(&mut exploration).serial = serial;
                     }
                     serial += 1;
-                    slot.insert(exploration);
+                    runs.insert(exploration);
                 }
             }
         }
@@ -316,8 +359,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     /// Explores `components` from `init` (memoised on both).
     pub fn explore(&self, components: &[ProcessId], init: &Bdd) -> Arc<Exploration> {
-        let key = (components.to_vec(), init.clone());
-        if let Some(found) = self.memo.runs.borrow().get(&key) {
+        if let Some(found) = self.memo.runs.borrow().get(components, init) {
             return Arc::clone(found);
         }
         // The budget bounds the explorations one outermost query needs (a process started on
@@ -328,10 +370,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         self.memo.depth.set(self.memo.depth.get() + 1);
         let exploration = Arc::new(self.run(components, init, false));
         self.memo.depth.set(self.memo.depth.get() - 1);
-        self.memo
-            .runs
-            .borrow_mut()
-            .insert(key, Arc::clone(&exploration));
+        self.memo.runs.borrow_mut().insert(Arc::clone(&exploration));
         exploration
     }
 
