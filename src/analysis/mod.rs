@@ -178,7 +178,14 @@ struct Caches {
     movable: std::cell::RefCell<HashMap<(ProcessId, StateId), Rc<Bdd>>>,
     call_outcomes: PerTransition<(bool, bool)>,
     channel_memo: channels::ChannelMemo,
+    /// The moves between the reached states of the exploration a witness last walked back
+    /// through (by its address: the analysis holds every exploration it walks), for the
+    /// next: a check asks for the witnesses of one process's states in turn.
+    last_moves: std::cell::RefCell<Option<(usize, Rc<[ReachedMove]>)>>,
 }
+
+/// A move between reached states of an exploration: (from, the move, where it leads).
+type ReachedMove = (Tuple, Move, Tuple);
 
 impl<'m> Analysis<'m> {
     /// Analyses `model`: explores every process that customers can start (and every internal
@@ -624,22 +631,9 @@ impl<'m> Analysis<'m> {
             return None;
         }
         let order = explorer.topological_order(process)?;
-        let rank = |t: &Tuple| order.iter().position(|s| *s == t[0]).unwrap_or(usize::MAX);
         let start: Tuple = vec![self.model().process(process).start.node];
         let (end_valuation, mut point) = self.pick_point(exploration.reached.get(tuple)?, bad)?;
-        // Every move between reached states, once: (from, its data, the move, where it
-        // leads), real moves from earlier states first.
-        let mut moves: Vec<(&Tuple, &Bdd, Move, Tuple)> = exploration
-            .reached
-            .iter()
-            .flat_map(|(from, data)| {
-                explorer
-                    .structural_moves(&exploration.components, from)
-                    .into_iter()
-                    .map(move |(mv, target)| (from, data, mv, target))
-            })
-            .collect();
-        moves.sort_by_key(|(from, _, _, _)| rank(from));
+        let moves = self.moves_between_reached(explorer, exploration, &order);
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
         // Every state once, plus room for the events that change data within a state.
@@ -659,21 +653,55 @@ impl<'m> Analysis<'m> {
             let into = |within: bool| {
                 moves
                     .iter()
-                    .filter(move |(from, _, _, target)| target == here && (*from == here) == within)
+                    .filter(move |(from, _, target)| target == here && (from == here) == within)
             };
-            let found = into(false)
-                .chain(into(true))
-                .find_map(|(from, data, mv, _)| {
-                    let (previous, step) =
-                        self.step_back(explorer, exploration, from, *mv, data, &point)?;
-                    Some(((*from).clone(), previous, step))
-                });
+            let found = into(false).chain(into(true)).find_map(|(from, mv, _)| {
+                let data = exploration.reached.get(from)?;
+                let (previous, step) =
+                    self.step_back(explorer, exploration, from, *mv, data, &point)?;
+                Some((from.clone(), previous, step))
+            });
             let (from, previous, step) = found?;
             steps.push(step);
             current = from;
             point = previous;
         }
         None
+    }
+
+    /// Every move between the reached states of an acyclic `exploration`, once, real moves
+    /// from states earlier in `order` first (in the exploration's order within a state).
+    fn moves_between_reached(
+        &self,
+        explorer: &Explorer<'_, 'm>,
+        exploration: &Exploration,
+        order: &[StateId],
+    ) -> Rc<[ReachedMove]> {
+        let address = std::ptr::from_ref(exploration) as usize;
+        if let Some((known, moves)) = &*self.caches.last_moves.borrow()
+            && *known == address
+        {
+            return Rc::clone(moves);
+        }
+        let mut rank =
+            vec![usize::MAX; self.model().process(exploration.components[0]).states.len()];
+        for (position, state) in order.iter().enumerate() {
+            rank[state.index()] = position;
+        }
+        let mut moves: Vec<ReachedMove> = exploration
+            .reached
+            .keys()
+            .flat_map(|from| {
+                explorer
+                    .structural_moves(&exploration.components, from)
+                    .into_iter()
+                    .map(move |(mv, target)| (from.clone(), mv, target))
+            })
+            .collect();
+        moves.sort_by_key(|(from, _, _)| rank[from[0].index()]);
+        let moves: Rc<[ReachedMove]> = moves.into();
+        *self.caches.last_moves.borrow_mut() = Some((address, Rc::clone(&moves)));
+        moves
     }
 
     fn trace(
