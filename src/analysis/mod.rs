@@ -1348,7 +1348,10 @@ mod tests {
                 "{:?}",
                 a.components
             );
-            assert_eq!((a.cut_short, a.success == b.success), (b.cut_short, true));
+            assert_eq!(
+                (a.cut_short, a.success() == b.success()),
+                (b.cut_short, true)
+            );
         }
         assert_eq!(whole_log.ran, split_log.ran);
         assert_eq!(whole_log.emitted, split_log.emitted);
@@ -1451,6 +1454,34 @@ mod tests {
             }
         }
         assert!(compared > 6, "sub-processes in many contexts were compared");
+    }
+
+    #[test]
+    fn a_call_succeeds_with_the_data_of_every_success_final() {
+        // `q` ends in `ok` when `c.f` holds and in `ok2` when it does not: the caller goes on
+        // with both, in one exploration and in the other (`all`) alike.
+        let model = model_of(
+            "policy two\nentity c {\n  f: bool\n}\nchannel web { can go }\naction go\naction mark\n\
+             process q {\n  start a\n  state a {\n    do mark when c.f -> ok\n    do mark when not c.f -> ok2\n  }\n  final ok\n  final ok2\n}\n\
+             process r {\n  start a\n  state a {\n    do mark -> ok\n  }\n  final ok\n}\n\
+             process main {\n  entry web\n  start s\n  state s {\n    call q -> t\n  }\n  state t {\n    all q, r -> u\n  }\n  state u {\n    on go -> done\n  }\n  final done\n}\n"
+                .into(),
+        );
+        let analysis = Analysis::new(&model).unwrap();
+        let main = ProcessId(2);
+        let everyone = analysis.reach(main, StateId(0));
+        assert!(everyone.is_true(), "every customer starts `main`");
+        for state in ["t", "u"] {
+            let id = model
+                .process(main)
+                .state_ids()
+                .find(|s| model.process(main).state(*s).name.node == state);
+            let reach = analysis.reach(main, id.unwrap());
+            assert!(
+                reach.iff(everyone).is_true(),
+                "both values of `c.f` reach `{state}`"
+            );
+        }
     }
 
     #[test]

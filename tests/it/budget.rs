@@ -35,7 +35,7 @@ fn thousands_of_separate_questions_are_each_answered_in_full() {
         let exploration = explorer.explore(&[sub], &init);
         assert!(!exploration.cut_short, "question {i} was cut short");
         assert!(
-            !exploration.success.is_false(),
+            !exploration.success().is_false(),
             "question {i} found no success"
         );
     }
