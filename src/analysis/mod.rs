@@ -1485,6 +1485,32 @@ mod tests {
     }
 
     #[test]
+    fn steps_of_the_same_action_and_guard_share_one_enabled_set() {
+        // `p` and `q` do `mark` when `c.f` holds, `r` when it does not.
+        let process = |name: &str, guard: &str| {
+            format!(
+                "process {name} {{\n  entry web\n  start s\n  state s {{\n    do mark when {guard} -> done\n  }}\n  final done\n}}\n"
+            )
+        };
+        let model = model_of(format!(
+            "policy shared\nentity c {{\n  f: bool\n}}\nchannel web {{ can go }}\naction go\naction mark\n{}{}{}",
+            process("p", "c.f"),
+            process("q", "c.f"),
+            process("r", "not c.f"),
+        ));
+        let analysis = Analysis::new(&model).unwrap();
+        let explorer = analysis.explorer();
+        let step = |p: usize| &model.processes[p].states[0].transitions[0].node;
+        let enabled = |p: usize| explorer.enabled_with_params(step(p)).unwrap();
+        assert!(Arc::ptr_eq(&enabled(0), &enabled(1)));
+        assert!(!Arc::ptr_eq(&enabled(0), &enabled(2)));
+        assert!(enabled(0).meet(&enabled(2)).is_false());
+        let data = |p: usize| explorer.enabled(step(p)).unwrap();
+        assert!(Arc::ptr_eq(&data(0), &data(1)));
+        assert!(data(0).iff(&data(2).not()).is_true());
+    }
+
+    #[test]
     fn firings_read_off_the_explorations_are_those_of_the_reached_data() {
         let model = model_of(with_all());
         let analysis = Analysis::new(&model).unwrap();

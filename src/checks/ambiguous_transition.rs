@@ -95,7 +95,7 @@ fn overlap(
             Some(
                 explorer
                     .enabled_with_params(first)?
-                    .meet(&explorer.enabled_with_params(second)?),
+                    .meet(&*explorer.enabled_with_params(second)?),
             )
         }
         (Transition::Do { action: a, .. }, Transition::Do { action: b, .. })
@@ -104,13 +104,13 @@ fn overlap(
             Some(
                 explorer
                     .enabled_with_params(first)?
-                    .meet(&explorer.enabled_with_params(second)?),
+                    .meet(&*explorer.enabled_with_params(second)?),
             )
         }
         (Transition::Await { event: a, .. }, Transition::Await { event: b, .. })
             if a.node == b.node =>
         {
-            Some(explorer.enabled(first)?.meet(&explorer.enabled(second)?))
+            Some(explorer.enabled(first)?.meet(&*explorer.enabled(second)?))
         }
         _ => None,
     }

@@ -198,7 +198,7 @@ pub enum Term {
 }
 
 /// A typed condition.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Cond {
     /// All hold.
     And(Vec<Node<Cond>>),
