@@ -135,9 +135,26 @@ struct Runs {
 }
 
 impl Runs {
+    /// A hash of the components and a sample of the initial set's nodes (its size, and at
+    /// most 16 nodes spread over it): hashing every node of every call's input was 1% of a
+    /// run with rules, and a lookup compares whole sets anyway.
     fn hash(&self, components: &[ProcessId], init: &Bdd) -> u64 {
+        use biodivine_lib_bdd::BddPointer;
         use std::hash::BuildHasher;
-        self.hasher.hash_one((components, init))
+        let size = init.size();
+        let step = size.div_ceil(16).max(1);
+        let sample: Vec<(usize, usize, usize)> = (0..size)
+            .step_by(step)
+            .map(|i| {
+                let node = BddPointer::from_index(i);
+                (
+                    init.var_of(node).to_index(),
+                    init.low_link_of(node).to_index(),
+                    init.high_link_of(node).to_index(),
+                )
+            })
+            .collect();
+        self.hasher.hash_one((components, size, sample))
     }
 
     fn get(&self, components: &[ProcessId], init: &Bdd) -> Option<&Arc<Exploration>> {
@@ -1050,5 +1067,61 @@ impl<'s, 'm> Explorer<'s, 'm> {
             }
         }
         back
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use biodivine_lib_bdd::{BddNode, BddPointer, BddVariable};
+
+    /// A chain over 18 variables (20 nodes, of which [`Runs::hash`] samples every other
+    /// one), whose node 5 leads to `low5` when its variable is false.
+    fn chain(low5: usize) -> Bdd {
+        let node = |var: usize, low: usize, high: usize| {
+            BddNode::mk_node(
+                BddVariable::from_index(var),
+                BddPointer::from_index(low),
+                BddPointer::from_index(high),
+            )
+        };
+        let mut nodes = vec![BddNode::mk_zero(18), BddNode::mk_one(18)];
+        for i in 2..20 {
+            let low = if i == 5 { low5 } else { 0 };
+            nodes.push(node(19 - i, low, if i == 2 { 1 } else { i - 1 }));
+        }
+        Bdd::from_nodes(&nodes).unwrap()
+    }
+
+    fn exploration(init: Bdd, serial: usize) -> Arc<Exploration> {
+        Arc::new(Exploration {
+            components: vec![ProcessId(0)],
+            init: init.clone(),
+            reached: BTreeMap::new(),
+            layers: Vec::new(),
+            fired: Fired::new(),
+            outcomes: [Outcome::United(init.clone()), Outcome::United(init)],
+            cut_short: false,
+            serial,
+        })
+    }
+
+    #[test]
+    fn runs_tell_apart_sets_of_the_same_hash() {
+        let (a, b) = (chain(0), chain(1));
+        assert_ne!(a, b);
+        let mut runs = Runs::default();
+        assert_eq!(
+            runs.hash(&[ProcessId(0)], &a),
+            runs.hash(&[ProcessId(0)], &b)
+        );
+        runs.insert(exploration(a.clone(), 0));
+        assert!(runs.get(&[ProcessId(0)], &b).is_none());
+        runs.insert(exploration(b.clone(), 1));
+        runs.insert(exploration(a.clone(), 2)); // already there: kept as it was
+        assert_eq!(runs.get(&[ProcessId(0)], &a).map(|e| e.serial), Some(0));
+        assert_eq!(runs.get(&[ProcessId(0)], &b).map(|e| e.serial), Some(1));
+        assert!(runs.get(&[ProcessId(1)], &a).is_none());
+        assert_eq!(runs.iter().count(), 2);
     }
 }
