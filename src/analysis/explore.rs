@@ -140,21 +140,18 @@ impl Runs {
     /// run with rules, and a lookup compares whole sets anyway.
     fn hash(&self, components: &[ProcessId], init: &Bdd) -> u64 {
         use biodivine_lib_bdd::BddPointer;
-        use std::hash::BuildHasher;
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut hasher = self.hasher.build_hasher();
+        components.hash(&mut hasher);
         let size = init.size();
-        let step = size.div_ceil(16).max(1);
-        let sample: Vec<(usize, usize, usize)> = (0..size)
-            .step_by(step)
-            .map(|i| {
-                let node = BddPointer::from_index(i);
-                (
-                    init.var_of(node).to_index(),
-                    init.low_link_of(node).to_index(),
-                    init.high_link_of(node).to_index(),
-                )
-            })
-            .collect();
-        self.hasher.hash_one((components, size, sample))
+        size.hash(&mut hasher);
+        for i in (0..size).step_by(size.div_ceil(16).max(1)) {
+            let node = BddPointer::from_index(i);
+            init.var_of(node).hash(&mut hasher);
+            init.low_link_of(node).hash(&mut hasher);
+            init.high_link_of(node).hash(&mut hasher);
+        }
+        hasher.finish()
     }
 
     fn get(&self, components: &[ProcessId], init: &Bdd) -> Option<&Arc<Exploration>> {
@@ -593,7 +590,8 @@ impl<'s, 'm> Explorer<'s, 'm> {
         if let Some(known) = self.memo.enabled_by_step.borrow().get(&key) {
             return Some(Arc::clone(known));
         }
-        let completes = key.1.iter().fold(dom.vars().mk_false(), |acc, p| {
+        let (_, performers, _) = &key;
+        let completes = performers.iter().fold(dom.vars().mk_false(), |acc, p| {
             acc.join(&sem.completes(action, *p, 0))
         });
         let guard = when

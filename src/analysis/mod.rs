@@ -1459,7 +1459,7 @@ mod tests {
     #[test]
     fn a_call_succeeds_with_the_data_of_every_success_final() {
         // `q` ends in `ok` when `c.f` holds and in `ok2` when it does not: the caller goes on
-        // with both, in one exploration and in the other (`all`) alike.
+        // with both, after the `call` and after the `all`.
         let model = model_of(
             "policy two\nentity c {\n  f: bool\n}\nchannel web { can go }\naction go\naction mark\n\
              process q {\n  start a\n  state a {\n    do mark when c.f -> ok\n    do mark when not c.f -> ok2\n  }\n  final ok\n  final ok2\n}\n\
