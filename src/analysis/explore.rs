@@ -205,10 +205,9 @@ pub struct Memo {
     /// action with the same guard (27,427 transitions, 1,731 sets on the 1,000-process
     /// corpus with rules), and share one set, built once.
     enabled_by_step: RefCell<HashMap<StepKey, Arc<Bdd>>>,
-    /// A transition (by address) -> [`Semantics::enabled_assigning`] of where it completes.
+    /// A shared enabled set (by address: this memo's maps of enabled sets keep it alive) ->
+    /// [`Semantics::enabled_assigning`] of it, for the action the set belongs to.
     assigning: RefCell<HashMap<usize, Option<Arc<Bdd>>>>,
-    /// The same, by the address of the shared set it is made of.
-    assigning_by_set: RefCell<HashMap<usize, Option<Arc<Bdd>>>>,
     /// A transition (by address) -> [`Explorer::enabled`], in this memo's events.
     enabled_data: RefCell<HashMap<usize, Option<Arc<Bdd>>>>,
     /// The same, for `on` and `do`, by the address of the shared set it is made of.
@@ -479,7 +478,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                     let Some(enabled) = self.enabled_with_params(&t.node) else {
                         continue;
                     };
-                    let assigning = self.enabled_assigning(&t.node, action.node, &enabled);
+                    let assigning = self.enabled_assigning(action.node, &enabled);
                     let image =
                         match sem.post_within(data, &enabled, assigning.as_deref(), action.node) {
                             Some(image) => {
@@ -554,20 +553,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
         })
     }
 
-    /// [`Semantics::enabled_assigning`] of `enabled` (this memo's shared set), where
-    /// `transition` (performing `action`) completes.
-    fn enabled_assigning(
-        &self,
-        transition: &Transition,
-        action: ActionId,
-        enabled: &Arc<Bdd>,
-    ) -> Option<Arc<Bdd>> {
-        let key = std::ptr::from_ref(transition) as usize;
-        super::cached(&self.memo.assigning, key, || {
-            let set = Arc::as_ptr(enabled) as usize;
-            super::cached(&self.memo.assigning_by_set, set, || {
-                self.sem.enabled_assigning(enabled, action).map(Arc::new)
-            })
+    /// [`Semantics::enabled_assigning`] of `enabled`, a set this memo shares among the
+    /// steps performing `action` with one guard: computed once per set, not per transition.
+    fn enabled_assigning(&self, action: ActionId, enabled: &Arc<Bdd>) -> Option<Arc<Bdd>> {
+        let set = Arc::as_ptr(enabled) as usize;
+        super::cached(&self.memo.assigning, set, || {
+            self.sem.enabled_assigning(enabled, action).map(Arc::new)
         })
     }
 
