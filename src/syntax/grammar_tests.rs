@@ -280,7 +280,6 @@ const CASES: &[(Rule, &[&str], &[&str])] = &[
 /// Rules that are helpers or single tokens, covered through the rules that use them.
 const COVERED_ELSEWHERE: &[Rule] = &[
     Rule::WHITESPACE,
-    Rule::COMMENT,
     Rule::EOI,
     Rule::arrow,
     Rule::lbrace,
@@ -410,13 +409,20 @@ fn keywords_need_a_word_boundary() {
 #[test]
 fn the_strict_parser_has_the_same_rules_in_the_same_order() {
     use super::omni::strict;
-    let omni: Vec<String> = Rule::all_rules().iter().map(|r| format!("{r:?}")).collect();
+    let mut omni: Vec<String> = Rule::all_rules().iter().map(|r| format!("{r:?}")).collect();
     let strict: Vec<String> = strict::Rule::all_rules()
         .iter()
         .map(|r| format!("{r:?}"))
         .collect();
+    // And then comments, which the reading parser is given blanked out.
+    omni.push("COMMENT".to_owned());
     assert_eq!(omni, strict);
-    for (index, rule) in strict::Rule::all_rules().iter().enumerate() {
+    assert_eq!(strict::to_omni(strict::Rule::COMMENT), None);
+    for (index, rule) in strict::Rule::all_rules()
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| **rule != strict::Rule::COMMENT)
+    {
         let omni = strict::to_omni(*rule);
         assert_eq!(format!("{omni:?}"), format!("Some({rule:?})"), "{index}");
         assert_eq!(omni.and_then(strict::from_omni), Some(*rule), "{index}");
@@ -424,4 +430,132 @@ fn the_strict_parser_has_the_same_rules_in_the_same_order() {
     // "end of file" is a rule of errors, but not among `all_rules`.
     assert_eq!(strict::to_omni(strict::Rule::EOI), Some(Rule::EOI));
     assert_eq!(strict::from_omni(Rule::EOI), Some(strict::Rule::EOI));
+}
+
+/// The reading grammar as it was with a comment rule: the reference for blanking comments
+/// out (`split::without_comments`) instead.
+mod commented {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/names.pest"]
+    #[grammar = "../grammar/omni.pest"]
+    #[grammar = "../grammar/comments.pest"]
+    pub(super) struct CommentedParser;
+}
+
+/// Items with quoted strings, escapes and every kind of statement, to put comments into.
+const COMMENTED_SEEDS: &[&str] = &[
+    "process p {\n  entry web, phone\n  start s\n  state s {\n    on act via web when c.x == \"a # b\" and not c.f -> t\n    after 2h -> t\n  }\n  final t\n}",
+    "action a(n: int 0..10) {\n  requires c.n < n\n  set c.addr = \"x\\\"#y\"\n  emit e\n}",
+    "rule r: forbid a via web when c.tier in { gold, \"#silver\" }",
+    "entity c { x: bool, n: int 0..5 }",
+    "channel web { can a, b\n  replies within 2h }",
+];
+
+/// What may be put into a seed: comments, and the characters that start or end one.
+const COMMENT_FRAGMENTS: &[&str] = &[
+    "# note\n",
+    "#\n",
+    "# \"quoted\" # again\n",
+    "# é ✓ ()\n",
+    "#",
+    "\"",
+    "\\",
+    " ",
+    "\n",
+    "(",
+];
+
+/// The tokens whose text lowering reads. Other pairs may run on over the whitespace, or
+/// comment, after their last token, so only their place is compared.
+const TOKENS_READ: &[&str] = &[
+    "ident",
+    "unreserved",
+    "int_lit",
+    "string",
+    "duration",
+    "cmp_op",
+];
+
+/// A pair's rule, start, end and, for a token lowering reads, its text.
+type PairSeen = (String, usize, usize, Option<String>);
+
+/// Every pair of a parse; `None` when the text does not parse.
+fn pairs_of<R: pest::RuleType>(
+    parsed: Result<pest::iterators::Pairs<'_, R>, pest::error::Error<R>>,
+) -> Option<Vec<PairSeen>> {
+    let pairs = parsed.ok()?;
+    Some(
+        pairs
+            .flatten()
+            .map(|p| {
+                let rule = format!("{:?}", p.as_rule());
+                let span = p.as_span();
+                let text = TOKENS_READ
+                    .contains(&rule.as_str())
+                    .then(|| p.as_str().to_owned());
+                (rule, span.start(), span.end(), text)
+            })
+            .collect(),
+    )
+}
+
+/// Parses `text` both ways: blanked out for the reading parser, as it is for the grammar
+/// with comments. Whether it parses, and then every pair, must be the same.
+fn parses_as_with_comments(text: &str) -> Option<bool> {
+    let blanked = super::split::without_comments(text);
+    let read = pairs_of(OmniParser::parse(Rule::item_only, &blanked));
+    let reference = pairs_of(commented::CommentedParser::parse(
+        commented::Rule::item_only,
+        text,
+    ));
+    (read == reference).then_some(read.is_some())
+}
+
+#[test]
+fn blanked_comments_read_as_the_grammar_with_comments_reads_them() {
+    let (mut read, mut refused) = (0, 0);
+    for seed in COMMENTED_SEEDS {
+        for at in 0..=seed.len() {
+            for fragment in COMMENT_FRAGMENTS {
+                let text = format!("{}{fragment}{}", &seed[..at], &seed[at..]);
+                match parses_as_with_comments(&text) {
+                    Some(true) => read += 1,
+                    Some(false) => refused += 1,
+                    None => panic!("read differently with comments blanked: {text:?}"),
+                }
+            }
+        }
+    }
+    // Both sides of the comparison are exercised.
+    assert!(
+        read > 1_000 && refused > 1_000,
+        "{read} read, {refused} refused"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Several fragments at once, anywhere in a seed.
+    #[test]
+    fn blanked_comments_read_the_same_wherever_they_are(
+        seed in 0..COMMENTED_SEEDS.len(),
+        insertions in proptest::collection::vec((0.0..=1.0f64, 0..COMMENT_FRAGMENTS.len()), 1..5),
+    ) {
+        let mut text = COMMENTED_SEEDS[seed].to_owned();
+        for (place, fragment) in insertions {
+            // Seeds are ASCII and fragments end at an ASCII byte or contain none: step back
+            // to a character boundary.
+            let mut at = (place * text.len() as f64) as usize;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, COMMENT_FRAGMENTS[fragment]);
+        }
+        proptest::prop_assert!(parses_as_with_comments(&text).is_some(), "{:?}", text);
+    }
 }

@@ -18,19 +18,22 @@ use pest::iterators::Pair;
 use std::cell::Cell;
 
 /// The parser that reads policies: any word is a name where no keyword could follow, and
-/// lowering finds reserved words used as names (see grammar/names.pest).
+/// lowering finds reserved words used as names (see grammar/names.pest). It has no comment
+/// rule, and reads texts whose comments are blanked out (see grammar/comments.pest).
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/names.pest"]
 #[grammar = "../grammar/omni.pest"]
 pub(crate) struct OmniParser;
 
-/// The parser that words syntax errors: the same grammar, but no name is a reserved word, so
-/// its error stops at the first one used as a name (see grammar/names_strict.pest). It runs
-/// only on a text that did not parse, or that uses a reserved word as a name.
+/// The parser that words syntax errors: the same grammar, with comments, but no name is a
+/// reserved word, so its error stops at the first one used as a name (see
+/// grammar/names_strict.pest). It runs only on a text that did not parse, or that uses a
+/// reserved word as a name.
 pub(crate) mod strict {
     #[derive(pest_derive::Parser)]
     #[grammar = "../grammar/names_strict.pest"]
     #[grammar = "../grammar/omni.pest"]
+    #[grammar = "../grammar/comments.pest"]
     pub(crate) struct StrictParser;
 
     /// The reading parser's rule of the same name.
@@ -51,7 +54,7 @@ pub(crate) mod strict {
     }
 
     /// The rule at `rule`'s place in the other list: the two grammars have the same rules, in
-    /// the same order (a test checks it).
+    /// the same order, and then the strict one's `COMMENT` (a test checks it).
     fn same_rule<A: PartialEq, B: Copy>(rule: A, from: &[A], to: &[B]) -> Option<B> {
         let index = from.iter().position(|r| *r == rule)?;
         to.get(index).copied()
@@ -290,7 +293,8 @@ impl Lower {
                 .push(errors::too_deep(Span::new(self.file, at, at + 1)));
             return None;
         }
-        match OmniParser::parse(rule, slice) {
+        let code = split::without_comments(slice);
+        match OmniParser::parse(rule, &code) {
             Ok(mut pairs) => {
                 let pair = pairs.next()?;
                 let span = self.span(&pair);

@@ -5,6 +5,9 @@
 //! `external`, `action`, `rule`, `process`) are reserved and cannot appear anywhere else, so
 //! every occurrence outside a comment or string starts a new item.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 /// A top-level piece of a file: the header, an item, or text before the first keyword.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {
@@ -22,39 +25,85 @@ const ITEM_KEYWORDS: &[&str] = &[
     "policy", "type", "entity", "channel", "event", "external", "action", "rule", "process",
 ];
 
-/// The words of `text` (identifier-like runs) with their byte offsets, skipping comments and
-/// quoted strings.
-fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+/// What a piece of `.omni` text is, as far as cutting it up needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Piece {
+    /// Anything outside comments and quoted strings.
+    Code,
+    /// From `#` to the end of its line (the line feed is code).
+    Comment,
+    /// From `"` to the closing quote, or to the end of the line when there is none.
+    Quoted,
+}
+
+/// `text` cut into code, comments and quoted strings, in order, covering all of it. Every
+/// piece starts and ends at an ASCII byte or at an end of the text, so each is a `str` slice.
+fn pieces(text: &str) -> impl Iterator<Item = (Piece, Range<usize>)> {
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < bytes.len() {
-            match bytes[i] {
-                b'#' => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-                b'"' => {
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                        i += if bytes[i] == b'\\' { 2 } else { 1 };
-                    }
+        let start = i;
+        let piece = match *bytes.get(i)? {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
                 }
-                b if b.is_ascii_alphanumeric() || b == b'_' => {
-                    let start = i;
-                    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_')
-                    {
-                        i += 1;
-                    }
-                    return Some((start, &text[start..i]));
-                }
-                _ => i += 1,
+                Piece::Comment
             }
-        }
-        None
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                // Past the closing quote; an escape may have stepped over the end.
+                i = (i + 1).min(bytes.len());
+                Piece::Quoted
+            }
+            _ => {
+                while i < bytes.len() && bytes[i] != b'#' && bytes[i] != b'"' {
+                    i += 1;
+                }
+                Piece::Code
+            }
+        };
+        Some((piece, start..i))
     })
+}
+
+/// The words of `text` (identifier-like runs) with their byte offsets, skipping comments and
+/// quoted strings.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    pieces(text)
+        .filter(|(piece, _)| *piece == Piece::Code)
+        .flat_map(move |(_, range)| {
+            let code = &text[range.clone()];
+            code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|word| !word.is_empty())
+                .map(move |word| (range.start + word_offset(code, word), word))
+        })
+}
+
+/// Where `word`, a subslice of `code`, starts in it.
+fn word_offset(code: &str, word: &str) -> usize {
+    word.as_ptr() as usize - code.as_ptr() as usize
+}
+
+/// `text` with every comment replaced by as many spaces as it has bytes, so that every
+/// offset stays where it was; `text` itself when it has none. The parser that reads
+/// policies has no comment rule (see `grammar/comments.pest`): outside quoted strings,
+/// where a comment may stand, a space may too, and it is skipped the same way.
+pub fn without_comments(text: &str) -> Cow<'_, str> {
+    if !text.contains('#') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (piece, range) in pieces(text) {
+        match piece {
+            Piece::Comment => out.extend(std::iter::repeat_n(' ', range.len())),
+            Piece::Code | Piece::Quoted => out.push_str(&text[range]),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Splits `text` into chunks, in order, covering all of it.
@@ -119,32 +168,20 @@ fn is_blank(text: &str) -> bool {
 /// Conditions recurse through parentheses; bounding their depth before parsing keeps the
 /// parser's stack bounded whatever the input.
 pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
+    for (_, range) in pieces(text).filter(|(piece, _)| *piece == Piece::Code) {
+        for (i, byte) in text.as_bytes()[range.clone()].iter().enumerate() {
+            match byte {
+                b'(' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some(range.start + i);
+                    }
                 }
+                b')' => depth = depth.saturating_sub(1),
+                _ => {}
             }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'(' => {
-                depth += 1;
-                if depth > limit {
-                    return Some(i);
-                }
-            }
-            b')' => depth = depth.saturating_sub(1),
-            _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -188,6 +225,23 @@ mod tests {
         assert_eq!(chunks[0].keyword, None);
         assert_eq!(chunks[1].keyword, Some("policy"));
         assert!(split("   \n# only a comment\n").is_empty());
+    }
+
+    #[test]
+    fn blanks_comments_out_byte_for_byte_and_leaves_strings() {
+        let text = "state s { # café \"\n  on a when c.x == \"#\\\"#\" -> t # ✓\n}";
+        let blanked = without_comments(text);
+        // `# café "` is 9 bytes, `# ✓` 5.
+        let expected = format!(
+            "state s {{ {}\n  on a when c.x == \"#\\\"#\" -> t {}\n}}",
+            " ".repeat(9),
+            " ".repeat(5)
+        );
+        assert_eq!(blanked, expected);
+        assert_eq!(blanked.len(), text.len());
+        // An unterminated string ends at its line; what follows is read again.
+        assert_eq!(without_comments("\"a # b\n# c"), "\"a # b\n   ");
+        assert!(matches!(without_comments("no comment"), Cow::Borrowed(_)));
     }
 
     #[test]
