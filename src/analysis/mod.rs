@@ -840,8 +840,20 @@ impl<'m> Analysis<'m> {
             targets.first()
         };
         let to = to.map(|s| target_name(*s)).unwrap_or_default();
-        // For `on` and `do`: the data and parameters the step is taken with.
-        let reaching = || how.map_or_else(|| sem.dom.vars().mk_false(), |h| before.meet(h));
+        // For `on` and `do`: the data and parameters the step is taken with. `before` is a
+        // point; within `how` (as for an action without parameters), it is their meeting.
+        let reaching = || {
+            how.map_or_else(
+                || sem.dom.vars().mk_false(),
+                |h| {
+                    if domain::within(before, h) {
+                        before.clone()
+                    } else {
+                        before.meet(h)
+                    }
+                },
+            )
+        };
         let (kind, text) = match &t.node {
             Transition::On { action, .. } => {
                 let a = action.node;
@@ -849,24 +861,25 @@ impl<'m> Analysis<'m> {
                 let channel = explorer.channels(&t.node).into_iter().find(|c| {
                     domain::intersects(&reaching, &sem.completes(a, Performer::Channel(*c), 0))
                 });
-                let chosen = channel.map_or_else(
-                    || reaching.clone(),
-                    |c| reaching.meet(&sem.completes(a, Performer::Channel(c), 0)),
-                );
+                let chosen = || {
+                    channel.map_or_else(
+                        || reaching.clone(),
+                        |c| reaching.meet(&sem.completes(a, Performer::Channel(c), 0)),
+                    )
+                };
                 let via = channel
                     .map(|c| format!(" via `{}`", model.channel(c).name))
                     .unwrap_or_default();
                 (
                     StepKind::Perform,
-                    format!("{}{via} -> {to}", self.call_text(a, &chosen)),
+                    format!("{}{via} -> {to}", self.call_text(a, chosen)),
                 )
             }
             Transition::Do { action, .. } => {
                 let a = action.node;
-                let chosen = reaching();
                 (
                     StepKind::System,
-                    format!("the system does {} -> {to}", self.call_text(a, &chosen)),
+                    format!("the system does {} -> {to}", self.call_text(a, reaching)),
                 )
             }
             Transition::Await { event, .. } => (
@@ -908,14 +921,15 @@ impl<'m> Analysis<'m> {
         }
     }
 
-    /// `action(p = v, ...)` with parameter values from some valuation of `set`.
-    fn call_text(&self, action: ActionId, set: &Bdd) -> String {
+    /// `action(p = v, ...)` with parameter values from some valuation of what `set` gives,
+    /// asked for only when the action has parameters.
+    fn call_text(&self, action: ActionId, set: impl FnOnce() -> Bdd) -> String {
         let model = self.model();
         let params = &model.action(action).params;
         if params.is_empty() {
             return format!("`{}`", model.action(action).name);
         }
-        let Some(valuation) = set.first_valuation() else {
+        let Some(valuation) = set().first_valuation() else {
             return format!("`{}`", model.action(action).name);
         };
         let values: Vec<String> = params
