@@ -12,7 +12,6 @@
 //!
 //! Entering on an entry channel costs that channel's `replies within`.
 
-use super::domain::Sets;
 use super::explore::Explorer;
 use super::hash::HashMap;
 use super::semantics::Performer;
@@ -324,13 +323,11 @@ impl<'a, 'm> ChannelView<'a, 'm> {
             return fires.into();
         }
         let reach = self.analysis.reach(process, state);
-        // The guard met with each channel's `completes` (small BDDs), then asked against the
-        // reached data (a large one) without building the meeting; channels where the action
-        // completes in the same data share the answer.
-        let guard = match when {
-            Some(w) => sem.dom.cond(w, &[(action.node, 0)]),
-            None => sem.dom.vars().mk_true(),
-        };
+        // The guard met with each channel's `completes` (small BDDs, shared by the steps with
+        // the same action and guard), then asked against the reached data (a large one)
+        // without building the meeting; channels where the action completes in the same data
+        // share the answer.
+        let when = when.as_ref().map(|w| &w.node);
         let mut answered: Vec<(&Bdd, bool)> = Vec::new();
         for (channel, completes) in &open {
             let known = answered
@@ -338,7 +335,12 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                 .find(|(b, _)| *b == completes)
                 .map(|(_, f)| *f);
             fires[channel.index()] = known.unwrap_or_else(|| {
-                let answer = super::domain::intersects(reach, &guard.meet(completes));
+                let enabled = self.explorer.step_enabled(
+                    action.node,
+                    vec![Performer::Channel(*channel)],
+                    when,
+                );
+                let answer = super::domain::intersects(reach, &enabled);
                 answered.push((completes, answer));
                 answer
             });

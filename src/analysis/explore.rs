@@ -563,8 +563,6 @@ impl<'s, 'm> Explorer<'s, 'm> {
     }
 
     fn compute_enabled_with_params(&self, transition: &Transition) -> Option<Arc<Bdd>> {
-        let sem = self.sem;
-        let dom = &sem.dom;
         let (action, when, performers) = match transition {
             Transition::On { action, when, .. } => (
                 action.node,
@@ -577,23 +575,35 @@ impl<'s, 'm> Explorer<'s, 'm> {
             Transition::Do { action, when, .. } => (action.node, when, vec![Performer::System]),
             _ => return None,
         };
-        let key: StepKey = (action, performers, when.as_ref().map(|w| w.node.clone()));
+        Some(self.step_enabled(action, performers, when.as_ref().map(|w| &w.node)))
+    }
+
+    /// The data and parameters (depth 0) with which `action` completes when one of
+    /// `performers` performs it and `when` holds: one set per (action, performers, guard),
+    /// shared by every step that has them.
+    pub fn step_enabled(
+        &self,
+        action: ActionId,
+        performers: Vec<Performer>,
+        when: Option<&Cond>,
+    ) -> Arc<Bdd> {
+        let sem = self.sem;
+        let dom = &sem.dom;
+        let key: StepKey = (action, performers, when.cloned());
         if let Some(known) = self.memo.enabled_by_step.borrow().get(&key) {
-            return Some(Arc::clone(known));
+            return Arc::clone(known);
         }
         let (_, performers, _) = &key;
         let completes = performers.iter().fold(dom.vars().mk_false(), |acc, p| {
             acc.join(&sem.completes(action, *p, 0))
         });
-        let guard = when
-            .as_ref()
-            .map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[(action, 0)]));
+        let guard = when.map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[(action, 0)]));
         let enabled = Arc::new(completes.meet(&guard));
         self.memo
             .enabled_by_step
             .borrow_mut()
             .insert(key, Arc::clone(&enabled));
-        Some(enabled)
+        enabled
     }
 
     /// The breadth-first layers of an exploration, recomputed (exploration is deterministic,
