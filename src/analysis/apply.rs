@@ -76,7 +76,12 @@ pub fn minus_somewhere(a: &Bdd, b: &Bdd) -> bool {
 /// the order where the first variable weighs most and `false` comes first), without
 /// building the meeting; `None` when they do not meet.
 pub fn first_of_meeting(a: &Bdd, b: &Bdd) -> Option<BddValuation> {
-    first_point(a, b).unwrap_or_else(|| a.and(b).first_valuation())
+    first_point(a, b, Op::And).unwrap_or_else(|| a.and(b).first_valuation())
+}
+
+/// The first point of `a ∧ ¬b`, as [`first_of_meeting`], without building it.
+pub fn first_of_minus(a: &Bdd, b: &Bdd) -> Option<BddValuation> {
+    first_point(a, b, Op::AndNot).unwrap_or_else(|| a.and_not(b).first_valuation())
 }
 
 /// A binary operation, by its result on constant operands.
@@ -491,19 +496,25 @@ fn somewhere(a: &Bdd, b: &Bdd, op: Op) -> Option<bool> {
     })
 }
 
-/// [`first_of_meeting`]: [`somewhere`]'s walk for `∧`, the low branch first, which sets the
-/// variables it takes the high branch of. The first pair it finds `true` at ends the least
-/// point; every pair it leaves has none.
-fn first_point(a: &Bdd, b: &Bdd) -> Option<Option<BddValuation>> {
-    fn walk(s: &mut Scratch, a: &Bdd, b: &Bdd, x: u32, y: u32, point: &mut BddValuation) -> bool {
-        if let Some(answer) = s.answered(Op::And, x, y) {
+/// [`first_of_meeting`] and [`first_of_minus`]: [`somewhere`]'s walk for `op`, the low
+/// branch first, which sets the variables it takes the high branch of. The first pair it
+/// finds `true` at ends the least point; every pair it leaves has none.
+fn first_point(a: &Bdd, b: &Bdd, op: Op) -> Option<Option<BddValuation>> {
+    fn walk(
+        s: &mut Scratch,
+        (a, b, op): (&Bdd, &Bdd, Op),
+        x: u32,
+        y: u32,
+        point: &mut BddValuation,
+    ) -> bool {
+        if let Some(answer) = s.answered(op, x, y) {
             return answer;
         }
         let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
-        if walk(s, a, b, x_low, y_low, point) {
+        if walk(s, (a, b, op), x_low, y_low, point) {
             return true;
         }
-        let found = walk(s, a, b, x_high, y_high, point);
+        let found = walk(s, (a, b, op), x_high, y_high, point);
         if found {
             point.set(BddVariable::from_index(usize::from(var)));
         }
@@ -511,7 +522,7 @@ fn first_point(a: &Bdd, b: &Bdd) -> Option<Option<BddValuation>> {
     }
     with_scratch(a, b, |scratch| {
         let mut point = BddValuation::all_false(a.num_vars());
-        Some(walk(scratch, a, b, root(a), root(b), &mut point).then_some(point))
+        Some(walk(scratch, (a, b, op), root(a), root(b), &mut point).then_some(point))
     })
 }
 
@@ -688,7 +699,11 @@ mod tests {
                 );
                 prop_assert_eq!(somewhere(x, y, Op::And).unwrap(), !x.and(y).is_false());
                 prop_assert_eq!(somewhere(x, y, Op::AndNot).unwrap(), !x.and_not(y).is_false());
-                prop_assert_eq!(first_point(x, y).unwrap(), x.and(y).first_valuation());
+                prop_assert_eq!(first_point(x, y, Op::And).unwrap(), x.and(y).first_valuation());
+                prop_assert_eq!(
+                    first_point(x, y, Op::AndNot).unwrap(),
+                    x.and_not(y).first_valuation()
+                );
             }
             prop_assert_eq!(exists(&a, &forgotten), a.exists(&forgotten));
         }
@@ -737,7 +752,7 @@ mod tests {
         let b = vars.mk_literal(all[1], false);
         assert!(binary(&a, &b, Op::And).is_none());
         assert!(somewhere(&a, &b, Op::And).is_none());
-        assert!(first_point(&a, &b).is_none());
+        assert!(first_point(&a, &b, Op::And).is_none());
         assert_eq!(first_of_meeting(&a, &b), a.and(&b).first_valuation());
         assert_eq!(and(&a, &b), a.and(&b));
         assert_eq!(

@@ -149,6 +149,35 @@ fn facts(
         .collect()
 }
 
+/// The data a witness leads to, at one state. Every set it is asked about lies within the
+/// data reaching that state.
+#[derive(Clone, Copy)]
+enum Bad<'a> {
+    /// These data.
+    Set(&'a Bdd),
+    /// The data reaching the state outside these (D107's stuck customers: the data outside
+    /// the state's exits), named so that they need not be built.
+    Outside(&'a Bdd),
+}
+
+impl Bad<'_> {
+    /// Whether some of `data` are bad.
+    fn holds_some_of(self, data: &Bdd) -> bool {
+        match self {
+            Bad::Set(bad) => domain::intersects(data, bad),
+            Bad::Outside(kept) => !domain::within(data, kept),
+        }
+    }
+
+    /// `data` less the bad data.
+    fn rest_of(self, data: &Bdd) -> Bdd {
+        match self {
+            Bad::Set(bad) => data.minus(bad),
+            Bad::Outside(kept) => data.meet(kept),
+        }
+    }
+}
+
 /// The analysis of one policy.
 pub struct Analysis<'m> {
     /// The semantics (and data domain) everything is computed with.
@@ -486,7 +515,19 @@ impl<'m> Analysis<'m> {
     /// to the field variables (parameters free). The meeting is walked, not built: a witness
     /// picks points of meetings with large reached sets at every step.
     pub fn pick_point(&self, set: &Bdd, other: &Bdd) -> Option<(BddValuation, Bdd)> {
-        let valuation = apply::first_of_meeting(set, other)?;
+        self.point_of(apply::first_of_meeting(set, other)?)
+    }
+
+    /// [`Self::pick_point`] of `set` and the data `bad` names at the state `set` is at.
+    fn pick_bad_point(&self, set: &Bdd, bad: Bad<'_>) -> Option<(BddValuation, Bdd)> {
+        self.point_of(match bad {
+            Bad::Set(bad) => apply::first_of_meeting(set, bad)?,
+            Bad::Outside(kept) => apply::first_of_minus(set, kept)?,
+        })
+    }
+
+    /// A valuation, and its fields' values as a set of one point.
+    fn point_of(&self, valuation: BddValuation) -> Option<(BddValuation, Bdd)> {
         let fields: Vec<(biodivine_lib_bdd::BddVariable, bool)> = (0..self.model().fields.len())
             .flat_map(|f| self.sem.dom.field(FieldId(f as u32)).bits.iter())
             .map(|b| (*b, valuation.value(*b)))
@@ -507,11 +548,15 @@ impl<'m> Analysis<'m> {
         context: &Bdd,
         bad: &Bdd,
     ) -> Vec<FieldId> {
+        self.fields_apart_from(valuation, &context.minus(bad))
+    }
+
+    /// [`Self::explaining_fields`], given the rest of the context, `outside`.
+    fn fields_apart_from(&self, valuation: &BddValuation, outside: &Bdd) -> Vec<FieldId> {
         let dom = &self.sem.dom;
         let all: Vec<FieldId> = (0..self.model().fields.len())
             .map(|f| FieldId(f as u32))
             .collect();
-        let outside = context.minus(bad);
         // Per variable: the value the kept fields fix, if any.
         let mut fixed = vec![None; usize::from(dom.vars().num_vars())];
         for f in &all {
@@ -525,7 +570,7 @@ impl<'m> Analysis<'m> {
             for bit in bits {
                 fixed[bit.to_index()] = None;
             }
-            if domain::meets(&outside, &fixed) {
+            if domain::meets(outside, &fixed) {
                 for bit in bits {
                     fixed[bit.to_index()] = Some(valuation.value(*bit));
                 }
@@ -595,13 +640,27 @@ impl<'m> Analysis<'m> {
     /// A shortest path from the start of `process` (on its own, in any of its contexts) to
     /// data in `bad` at `state`, with the values of the fields that matter.
     pub fn witness(&self, process: ProcessId, state: StateId, bad: &Bdd) -> Option<Witness> {
+        self.witness_of(process, state, Bad::Set(bad))
+    }
+
+    /// [`Self::witness`] of the data reaching `state` outside `kept`, without building them.
+    pub fn witness_outside(
+        &self,
+        process: ProcessId,
+        state: StateId,
+        kept: &Bdd,
+    ) -> Option<Witness> {
+        self.witness_of(process, state, Bad::Outside(kept))
+    }
+
+    fn witness_of(&self, process: ProcessId, state: StateId, bad: Bad<'_>) -> Option<Witness> {
         let explorer = self.explorer();
         for context in &self.facts[process.index()].contexts {
             let tuple = vec![state];
             let Some(reached) = context.reached.get(&tuple) else {
                 continue;
             };
-            if !domain::intersects(reached, bad) {
+            if !bad.holds_some_of(reached) {
                 continue;
             }
             return self
@@ -622,7 +681,7 @@ impl<'m> Analysis<'m> {
         explorer: &Explorer<'_, 'm>,
         exploration: &Exploration,
         tuple: &Tuple,
-        bad: &Bdd,
+        bad: Bad<'_>,
     ) -> Option<Witness> {
         let [process] = exploration.components[..] else {
             return None;
@@ -632,7 +691,8 @@ impl<'m> Analysis<'m> {
         }
         let order = explorer.topological_order(process)?;
         let start: Tuple = vec![self.model().process(process).start.node];
-        let (end_valuation, mut point) = self.pick_point(exploration.reached.get(tuple)?, bad)?;
+        let (end_valuation, mut point) =
+            self.pick_bad_point(exploration.reached.get(tuple)?, bad)?;
         let moves = self.moves_between_reached(explorer, exploration, &order);
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
@@ -709,13 +769,13 @@ impl<'m> Analysis<'m> {
         explorer: &Explorer<'_, 'm>,
         exploration: &Exploration,
         tuple: &Tuple,
-        bad: &Bdd,
+        bad: Bad<'_>,
     ) -> Option<Witness> {
         let layers = explorer.layers(exploration);
         let layer = layers
             .iter()
-            .position(|l| l.get(tuple).is_some_and(|d| domain::intersects(d, bad)))?;
-        let (end_valuation, mut point) = self.pick_point(&layers[layer][tuple], bad)?;
+            .position(|l| l.get(tuple).is_some_and(|d| bad.holds_some_of(d)))?;
+        let (end_valuation, mut point) = self.pick_bad_point(&layers[layer][tuple], bad)?;
         let mut current = tuple.clone();
         let mut steps: Vec<Step> = Vec::new();
         for depth in (0..layer).rev() {
@@ -750,7 +810,7 @@ impl<'m> Analysis<'m> {
         mut steps: Vec<Step>,
         end_valuation: &BddValuation,
         tuple: &Tuple,
-        bad: &Bdd,
+        bad: Bad<'_>,
     ) -> Witness {
         let model = self.model();
         let dom = &self.sem.dom;
@@ -774,7 +834,8 @@ impl<'m> Analysis<'m> {
             span: Some(model.process(components[0]).start.span),
         });
         steps.reverse();
-        let fields = self.explaining_fields(end_valuation, &exploration.reached[tuple], bad);
+        let fields =
+            self.fields_apart_from(end_valuation, &bad.rest_of(&exploration.reached[tuple]));
         let values = dom
             .describe_fields(end_valuation, &fields)
             .into_iter()

@@ -2,7 +2,6 @@
 
 use super::dead_end_state::is_dead_end;
 use super::{Context, declare_check};
-use crate::analysis::domain::Sets;
 use crate::diagnostic::Diagnostic;
 use crate::model::Transition;
 
@@ -68,7 +67,6 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         if crate::analysis::domain::within(reach, &exits) {
             continue;
         }
-        let stuck = reach.minus(&exits);
         let mut d = Diagnostic::new(
             &STUCK_CUSTOMERS,
             state.name.span,
@@ -80,7 +78,8 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         .with_help(
             "add a transition for these data (a rejection to a failure `final`), or a timeout",
         );
-        if let Some(witness) = cx.analysis.witness(id, state_id, &stuck) {
+        // The stuck data are those reaching the state outside its exits.
+        if let Some(witness) = cx.analysis.witness_outside(id, state_id, &exits) {
             d = d.with_witness(witness);
         }
         out.push(d);
