@@ -119,10 +119,6 @@ pub type Fired = BTreeSet<(usize, StateId, usize, Firing)>;
 /// (components, initial data): one exploration.
 type RunKey = (Vec<ProcessId>, Bdd);
 
-/// What an `on` or `do` step's [`Explorer::enabled_with_params`] is made of: its action, who
-/// may perform it, and its guard.
-type StepKey = (ActionId, Vec<Performer>, Option<Cond>);
-
 /// Explorations by (components, initial data). An exploration holds both, so it is its own
 /// key: a map keyed by a copy of them held every initial set twice, and every snapshot for
 /// a fork (and every merge) copied them again, 6 MB each time on the 1,000-process corpus
@@ -199,12 +195,11 @@ pub struct Memo {
     layers: RefCell<HashMap<RunKey, Layers>>,
     /// Each process's states in topological order, when they form no cycle.
     order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
-    /// A transition (by address: the model outlives every explorer) -> where it completes.
+    /// A transition (by address: the model outlives every explorer) -> where it completes:
+    /// a set shared by every step with the same action, performers and guard, thousands
+    /// of transitions in all (27,427 transitions, 1,731 sets on the 1,000-process corpus
+    /// with rules: [`Semantics::step_enabled`]).
     enabled: RefCell<HashMap<usize, Option<Arc<Bdd>>>>,
-    /// The same sets by what they are made of: thousands of transitions perform the same
-    /// action with the same guard (27,427 transitions, 1,731 sets on the 1,000-process
-    /// corpus with rules), and share one set, built once.
-    enabled_by_step: RefCell<HashMap<StepKey, Arc<Bdd>>>,
     /// A shared enabled set (by address: this memo's maps of enabled sets keep it alive) ->
     /// [`Semantics::enabled_assigning`] of it, for the action the set belongs to.
     assigning: RefCell<HashMap<usize, Option<Arc<Bdd>>>>,
@@ -578,32 +573,14 @@ impl<'s, 'm> Explorer<'s, 'm> {
         Some(self.step_enabled(action, performers, when.as_ref().map(|w| &w.node)))
     }
 
-    /// The data and parameters (depth 0) with which `action` completes when one of
-    /// `performers` performs it and `when` holds: one set per (action, performers, guard),
-    /// shared by every step that has them.
+    /// [`Semantics::step_enabled`].
     pub fn step_enabled(
         &self,
         action: ActionId,
         performers: Vec<Performer>,
         when: Option<&Cond>,
     ) -> Arc<Bdd> {
-        let sem = self.sem;
-        let dom = &sem.dom;
-        let key: StepKey = (action, performers, when.cloned());
-        if let Some(known) = self.memo.enabled_by_step.borrow().get(&key) {
-            return Arc::clone(known);
-        }
-        let (_, performers, _) = &key;
-        let completes = performers.iter().fold(dom.vars().mk_false(), |acc, p| {
-            acc.join(&sem.completes(action, *p, 0))
-        });
-        let guard = when.map_or_else(|| dom.vars().mk_true(), |w| dom.cond(w, &[(action, 0)]));
-        let enabled = Arc::new(completes.meet(&guard));
-        self.memo
-            .enabled_by_step
-            .borrow_mut()
-            .insert(key, Arc::clone(&enabled));
-        enabled
+        self.sem.step_enabled(action, performers, when)
     }
 
     /// The breadth-first layers of an exploration, recomputed (exploration is deterministic,
