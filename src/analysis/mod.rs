@@ -515,19 +515,20 @@ impl<'m> Analysis<'m> {
     /// to the field variables (parameters free). The meeting is walked, not built: a witness
     /// picks points of meetings with large reached sets at every step.
     pub fn pick_point(&self, set: &Bdd, other: &Bdd) -> Option<(BddValuation, Bdd)> {
-        self.point_of(apply::first_of_meeting(set, other)?)
+        apply::first_of_meeting(set, other).map(|valuation| self.point_of(valuation))
     }
 
     /// [`Self::pick_point`] of `set` and the data `bad` names at the state `set` is at.
     fn pick_bad_point(&self, set: &Bdd, bad: Bad<'_>) -> Option<(BddValuation, Bdd)> {
-        self.point_of(match bad {
-            Bad::Set(bad) => apply::first_of_meeting(set, bad)?,
-            Bad::Outside(kept) => apply::first_of_minus(set, kept)?,
-        })
+        let valuation = match bad {
+            Bad::Set(bad) => apply::first_of_meeting(set, bad),
+            Bad::Outside(kept) => apply::first_of_minus(set, kept),
+        };
+        valuation.map(|valuation| self.point_of(valuation))
     }
 
     /// A valuation, and its fields' values as a set of one point.
-    fn point_of(&self, valuation: BddValuation) -> Option<(BddValuation, Bdd)> {
+    fn point_of(&self, valuation: BddValuation) -> (BddValuation, Bdd) {
         let fields: Vec<(biodivine_lib_bdd::BddVariable, bool)> = (0..self.model().fields.len())
             .flat_map(|f| self.sem.dom.field(FieldId(f as u32)).bits.iter())
             .map(|b| (*b, valuation.value(*b)))
@@ -537,7 +538,7 @@ impl<'m> Analysis<'m> {
             .dom
             .vars()
             .mk_conjunctive_clause(&BddPartialValuation::from_values(&fields));
-        Some((valuation, point))
+        (valuation, point)
     }
 
     /// A minimal set of fields whose values in `valuation` alone put the data in `bad`,
