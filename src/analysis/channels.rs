@@ -335,11 +335,8 @@ impl<'a, 'm> ChannelView<'a, 'm> {
                 .find(|(b, _)| *b == completes)
                 .map(|(_, f)| *f);
             fires[channel.index()] = known.unwrap_or_else(|| {
-                let enabled = self.explorer.step_enabled(
-                    action.node,
-                    vec![Performer::Channel(*channel)],
-                    when,
-                );
+                let enabled =
+                    sem.step_enabled(action.node, vec![Performer::Channel(*channel)], when);
                 let answer = super::domain::intersects(reach, &enabled);
                 answered.push((completes, answer));
                 answer

@@ -15,7 +15,7 @@
 use super::domain::{Sets, forget, union_all};
 use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
-use crate::model::{ActionId, ChannelId, Cond, EventId, ProcessId, StateId, StateKind, Transition};
+use crate::model::{ActionId, ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Node;
 use crate::syntax::ast::FinalKind;
 use biodivine_lib_bdd::Bdd;
@@ -570,17 +570,10 @@ impl<'s, 'm> Explorer<'s, 'm> {
             Transition::Do { action, when, .. } => (action.node, when, vec![Performer::System]),
             _ => return None,
         };
-        Some(self.step_enabled(action, performers, when.as_ref().map(|w| &w.node)))
-    }
-
-    /// [`Semantics::step_enabled`].
-    pub fn step_enabled(
-        &self,
-        action: ActionId,
-        performers: Vec<Performer>,
-        when: Option<&Cond>,
-    ) -> Arc<Bdd> {
-        self.sem.step_enabled(action, performers, when)
+        Some(
+            self.sem
+                .step_enabled(action, performers, when.as_ref().map(|w| &w.node)),
+        )
     }
 
     /// The breadth-first layers of an exploration, recomputed (exploration is deterministic,
