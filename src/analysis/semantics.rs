@@ -1017,6 +1017,14 @@ process p {
 }
 ";
 
+    /// The report on one file, `text` named `name`; its policy's model is the first.
+    fn report_of(name: &str, text: &str) -> lint::Report {
+        lint::check(vec![Input {
+            name: name.into(),
+            contents: text.as_bytes().to_vec(),
+        }])
+    }
+
     /// Every single point of the fields (with every value of `bump`'s parameter), and a
     /// few unions of them.
     fn sets(sem: &Semantics<'_>) -> Vec<Bdd> {
@@ -1074,10 +1082,7 @@ action raise { set c.f = true
 action swap { set c.n = c.m
   set c.m = c.n }
 ";
-        let report = lint::check(vec![Input {
-            name: "meeting.omni".into(),
-            contents: text.as_bytes().to_vec(),
-        }]);
+        let report = report_of("meeting.omni", text);
         let model = report.policies[0].model.as_ref().expect("the policy reads");
         let sem = Semantics::new(model).unwrap();
         let dom = &sem.dom;
@@ -1134,10 +1139,7 @@ action swap { set c.n = c.m
 
     #[test]
     fn semantics_sharing_a_policy_share_its_step_sets() {
-        let report = lint::check(vec![Input {
-            name: "relations.omni".into(),
-            contents: POLICY.as_bytes().to_vec(),
-        }]);
+        let report = report_of("relations.omni", POLICY);
         let model = report.policies[0].model.as_ref().expect("the policy reads");
         let sem = Semantics::new(model).expect("encodable");
         // As on another thread: caches of its own, what is worked out once shared.
@@ -1163,10 +1165,7 @@ action swap { set c.n = c.m
 
     #[test]
     fn images_through_relations_are_the_step_by_step_images() {
-        let report = lint::check(vec![Input {
-            name: "relations.omni".into(),
-            contents: POLICY.as_bytes().to_vec(),
-        }]);
+        let report = report_of("relations.omni", POLICY);
         let model = report.policies[0].model.as_ref().expect("the policy reads");
         let mut by_relation = Semantics::new(model).unwrap();
         by_relation.relation_after = 0;

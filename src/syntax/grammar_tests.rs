@@ -548,8 +548,7 @@ proptest::proptest! {
     ) {
         let mut text = COMMENTED_SEEDS[seed].to_owned();
         for (place, fragment) in insertions {
-            // Seeds are ASCII and fragments end at an ASCII byte or contain none: step back
-            // to a character boundary.
+            // Fragments may hold characters of several bytes: step back to the start of one.
             let mut at = (place * text.len() as f64) as usize;
             while !text.is_char_boundary(at) {
                 at -= 1;

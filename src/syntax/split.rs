@@ -157,9 +157,10 @@ pub fn split(text: &str) -> Vec<Chunk> {
 
 /// Whether `text` holds nothing but whitespace and comments.
 fn is_blank(text: &str) -> bool {
-    text.lines().all(|line| {
-        let line = line.trim();
-        line.is_empty() || line.starts_with('#')
+    pieces(text).all(|(piece, range)| match piece {
+        Piece::Comment => true,
+        Piece::Code => text[range].trim().is_empty(),
+        Piece::Quoted => false,
     })
 }
 
