@@ -22,7 +22,9 @@
 //! open-addressing table instead; operands with so many variables that the recursion could
 //! overrun a thread's stack ([`MAX_DEPTH`]) go to the library.
 
-use biodivine_lib_bdd::{Bdd, BddNode, BddPointer, BddValuation, BddVariable, op_function};
+use biodivine_lib_bdd::{
+    Bdd, BddNode, BddPointer, BddValuation, BddVariable, BddVariableSet, op_function,
+};
 use std::cell::RefCell;
 
 /// The most pairs of nodes the dense memo holds (8 bytes each: 2 MB per thread at most).
@@ -111,6 +113,28 @@ impl Op {
             _ => None,
         }
     }
+}
+
+/// The set of the one assignment `literals` make (distinct variables, in increasing order)
+/// over a set of `vars` variables: a chain of nodes, each with `false` on the side its
+/// literal rules out, in the library's order (the last variable's node first). What
+/// `mk_conjunctive_clause` builds, without its sorting and checks: witnesses make one per
+/// step they take back.
+pub fn cube(vars: &BddVariableSet, literals: &[(BddVariable, bool)]) -> Bdd {
+    let count = vars.num_vars();
+    let mut nodes = Vec::with_capacity(literals.len() + 2);
+    nodes.extend([BddNode::mk_zero(count), BddNode::mk_one(count)]);
+    for &(var, value) in literals.iter().rev() {
+        let below = (nodes.len() - 1) as u32;
+        let (low, high) = if value { (0, below) } else { (below, 0) };
+        nodes.push(bdd_node(var.to_index() as u16, low, high));
+    }
+    // Out of order, the nodes are no BDD: the library sorts them.
+    from_nodes(&nodes).unwrap_or_else(|| {
+        vars.mk_conjunctive_clause(&biodivine_lib_bdd::BddPartialValuation::from_values(
+            literals,
+        ))
+    })
 }
 
 /// A node of an operand: its variable (the variable count for the constants) and children.
@@ -673,6 +697,29 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A cube is the library's conjunctive clause, node for node, in or out of order.
+        #[test]
+        fn cube_is_the_librarys_clause(
+            picks in prop::collection::vec(0u8..3, usize::from(VARS)),
+            reversed in any::<bool>(),
+        ) {
+            let vars = BddVariableSet::new_anonymous(VARS);
+            let mut literals: Vec<(BddVariable, bool)> = vars
+                .variables()
+                .into_iter()
+                .zip(&picks)
+                .filter(|(_, pick)| **pick < 2)
+                .map(|(var, pick)| (var, *pick == 1))
+                .collect();
+            if reversed {
+                literals.reverse();
+            }
+            let expected = vars.mk_conjunctive_clause(
+                &biodivine_lib_bdd::BddPartialValuation::from_values(&literals),
+            );
+            prop_assert_eq!(cube(&vars, &literals), expected);
+        }
 
         /// Each operation gives the library's BDD, node for node.
         #[test]

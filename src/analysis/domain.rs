@@ -113,6 +113,8 @@ pub struct Domain<'m> {
 pub struct Layout {
     vars: BddVariableSet,
     fields: Vec<Slot>,
+    /// Every field's bits, in the variable order.
+    field_bits: Vec<BddVariable>,
     /// `pool[depth][index]`: bits for the `index`-th parameter of an action at `depth`.
     pool: Vec<Vec<Vec<BddVariable>>>,
     shadows: HashMap<FieldId, Slot>,
@@ -299,10 +301,14 @@ impl Survey {
             })
             .collect();
         debug_assert_eq!(next, total, "every variable counted is placed once");
+        let mut field_bits: Vec<BddVariable> =
+            fields.iter().flat_map(|s| s.bits.iter().copied()).collect();
+        field_bits.sort();
         let layout = Layout {
             valid: vars.mk_true(),
             vars,
             fields,
+            field_bits,
             origins,
             pool,
             shadows,
@@ -573,6 +579,18 @@ impl<'m> Domain<'m> {
     /// The model this domain encodes.
     pub fn model(&self) -> &'m Model {
         self.model
+    }
+
+    /// The data of `valuation` (its fields' values; parameters and origins free), as a set
+    /// of one point.
+    pub fn point(&self, valuation: &BddValuation) -> Bdd {
+        let literals: Vec<(BddVariable, bool)> = self
+            .layout
+            .field_bits
+            .iter()
+            .map(|bit| (*bit, valuation.value(*bit)))
+            .collect();
+        apply::cube(self.vars(), &literals)
     }
 
     /// The slot of a field.

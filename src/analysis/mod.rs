@@ -529,15 +529,7 @@ impl<'m> Analysis<'m> {
 
     /// A valuation, and its fields' values as a set of one point.
     fn point_of(&self, valuation: BddValuation) -> (BddValuation, Bdd) {
-        let fields: Vec<(biodivine_lib_bdd::BddVariable, bool)> = (0..self.model().fields.len())
-            .flat_map(|f| self.sem.dom.field(FieldId(f as u32)).bits.iter())
-            .map(|b| (*b, valuation.value(*b)))
-            .collect();
-        let point = self
-            .sem
-            .dom
-            .vars()
-            .mk_conjunctive_clause(&BddPartialValuation::from_values(&fields));
+        let point = self.sem.dom.point(&valuation);
         (valuation, point)
     }
 
