@@ -1256,13 +1256,25 @@ pub fn meets(set: &Bdd, fixed: &[Option<bool>]) -> bool {
 /// (BENCHMARKS.md).
 pub fn union_all(sets: &[&Bdd]) -> Option<Bdd> {
     let (first, rest) = sets.split_first()?;
-    let mut union = (*first).clone();
+    Some(united((*first).clone(), rest.iter().copied()))
+}
+
+/// [`union_all`] of sets it may consume: the first is where the union starts, not a copy
+/// of it (most states of a process are reached from one other).
+pub fn union_of(sets: Vec<Bdd>) -> Option<Bdd> {
+    let mut sets = sets.into_iter();
+    let first = sets.next()?;
+    Some(united(first, sets.as_slice().iter()))
+}
+
+/// `union` joined with each of `rest` that is not within it already.
+fn united<'a>(mut union: Bdd, rest: impl Iterator<Item = &'a Bdd>) -> Bdd {
     for set in rest {
         if !within(set, &union) {
             union = union.join(set);
         }
     }
-    Some(union)
+    union
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! Layers (the data first reached at each breadth-first step) are kept, so that a witness can
 //! walk back from any reached data to the start along shortest paths.
 
-use super::domain::{Sets, forget, union_all};
+use super::domain::{Sets, forget, union_all, union_of};
 use super::hash::HashMap;
 use super::semantics::{Performer, Semantics};
 use crate::model::{ActionId, ChannelId, EventId, ProcessId, StateId, StateKind, Transition};
@@ -642,20 +642,19 @@ impl<'s, 'm> Explorer<'s, 'm> {
             let Some(images) = arriving.remove(&tuple) else {
                 continue;
             };
-            let Some(data) = union_all(&images.iter().collect::<Vec<_>>()) else {
+            let Some(data) = union_of(images) else {
                 continue;
             };
-            let data = self.event_closure(&data);
-            reached.insert(tuple.clone(), data.clone());
-            if self.outcome(&components, &tuple).is_some() {
-                continue;
-            }
-            for (mv, target, image) in self.successors(&components, &tuple, &data, &mut fired) {
-                if matches!(mv, Move::Event(_)) || image.is_false() {
-                    continue;
+            let data = self.event_closure(data);
+            if self.outcome(&components, &tuple).is_none() {
+                for (mv, target, image) in self.successors(&components, &tuple, &data, &mut fired) {
+                    if matches!(mv, Move::Event(_)) || image.is_false() {
+                        continue;
+                    }
+                    arriving.entry(target).or_default().push(image);
                 }
-                arriving.entry(target).or_default().push(image);
             }
+            reached.insert(tuple, data);
         }
         let outcomes = self.outcomes(&components, &reached);
         Exploration {
@@ -689,7 +688,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
     }
 
     /// `data` and everything the triggers of arriving events can make of it.
-    fn event_closure(&self, data: &Bdd) -> Bdd {
+    fn event_closure(&self, data: Bdd) -> Bdd {
         let model = self.sem.model();
         let events: Vec<EventId> = self
             .available
@@ -697,8 +696,11 @@ impl<'s, 'm> Explorer<'s, 'm> {
             .copied()
             .filter(|e| !model.index.triggers_by_event[e.index()].is_empty())
             .collect();
-        let mut closed = data.clone();
+        if events.is_empty() {
+            return data;
+        }
         let mut frontier = data.clone();
+        let mut closed = data;
         while !events.is_empty() && !frontier.is_false() {
             let mut next = self.sem.dom.vars().mk_false();
             for event in &events {
