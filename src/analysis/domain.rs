@@ -1318,10 +1318,10 @@ mod tests {
             prop_assert_eq!(meets(&set, &fixed), expected);
         }
 
-        /// `union_all` is the library's own fold of `or`, node for node, whatever the sets
-        /// (some within others, some repeated) and however many.
+        /// `union_all` and `union_of` are the library's own fold of `or`, node for node,
+        /// whatever the sets (some within others, some repeated) and however many.
         #[test]
-        fn union_all_is_the_librarys_union(
+        fn union_all_and_union_of_are_the_librarys_union(
             sets in prop::collection::vec(prop::collection::vec((0u8..3, 0..VARS, any::<bool>()), 0..8), 0..10),
             repeat in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
         ) {
@@ -1333,7 +1333,8 @@ mod tests {
             }
             let expected = sets.iter().skip(1).fold(sets.first().cloned(), |acc, s| acc.map(|a| a.or(s)));
             let refs: Vec<&Bdd> = sets.iter().collect();
-            prop_assert_eq!(union_all(&refs), expected);
+            prop_assert_eq!(union_all(&refs), expected.clone());
+            prop_assert_eq!(union_of(sets), expected);
         }
 
         /// The binary set operations against the library's own, on random sets, on each
