@@ -194,7 +194,7 @@ pub struct Memo {
     /// finding in the same process shares them.
     layers: RefCell<HashMap<RunKey, Layers>>,
     /// Each process's states in topological order, when they form no cycle.
-    order: RefCell<HashMap<ProcessId, Option<Vec<StateId>>>>,
+    order: RefCell<HashMap<ProcessId, Option<Arc<[StateId]>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes:
     /// the set of its action, performers and guard, which every step with the same three
     /// shares ([`Semantics::step_enabled`]: 1,731 sets for 27,427 transitions on the
@@ -223,7 +223,7 @@ pub struct Explored {
     runs: Vec<Arc<Exploration>>,
     enabled: Vec<(usize, Option<Arc<Bdd>>)>,
     enabled_data: Vec<(usize, Option<Arc<Bdd>>)>,
-    order: Vec<(ProcessId, Option<Vec<StateId>>)>,
+    order: Vec<(ProcessId, Option<Arc<[StateId]>>)>,
     cut_short: bool,
 }
 
@@ -427,17 +427,16 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     fn outcome(&self, components: &[ProcessId], tuple: &Tuple) -> Option<FinalKind> {
         let model = self.sem.model();
-        let kinds: Vec<StateKind> = components
+        let mut kinds = components
             .iter()
             .zip(tuple)
-            .map(|(p, s)| model.process(*p).state(*s).kind)
-            .collect();
-        if kinds.contains(&StateKind::Final(FinalKind::Failure)) {
-            Some(FinalKind::Failure)
-        } else if kinds
-            .iter()
-            .all(|k| *k == StateKind::Final(FinalKind::Success))
+            .map(|(p, s)| model.process(*p).state(*s).kind);
+        if kinds
+            .clone()
+            .any(|k| k == StateKind::Final(FinalKind::Failure))
         {
+            Some(FinalKind::Failure)
+        } else if kinds.all(|k| k == StateKind::Final(FinalKind::Success)) {
             Some(FinalKind::Success)
         } else {
             None
@@ -594,7 +593,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
 
     /// A process's states in an order where every transition leads forward, if its states
     /// form no cycle (memoised).
-    pub(crate) fn topological_order(&self, process: ProcessId) -> Option<Vec<StateId>> {
+    pub(crate) fn topological_order(&self, process: ProcessId) -> Option<Arc<[StateId]>> {
         if let Some(known) = self.memo.order.borrow().get(&process) {
             return known.clone();
         }
@@ -609,7 +608,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
                 }
             }
         }
-        let order = petgraph::algo::toposort(&graph, None)
+        let order: Option<Arc<[StateId]>> = petgraph::algo::toposort(&graph, None)
             .ok()
             .map(|o| o.into_iter().map(|n| graph[n]).collect());
         self.memo.order.borrow_mut().insert(process, order.clone());
