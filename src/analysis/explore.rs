@@ -197,8 +197,8 @@ pub struct Memo {
     order: RefCell<HashMap<ProcessId, Option<Arc<[StateId]>>>>,
     /// A transition (by address: the model outlives every explorer) -> where it completes:
     /// the set of its action, performers and guard, which every step with the same three
-    /// shares ([`Semantics::step_enabled`]: 1,731 sets for 27,427 transitions on the
-    /// 1,000-process corpus with rules).
+    /// shares ([`Semantics::step_enabled`]: 9,576 sets for the steps of the 1,000-process
+    /// corpus with rules).
     enabled: RefCell<HashMap<usize, Option<Arc<Bdd>>>>,
     /// A shared enabled set (by address: this memo's maps of enabled sets keep it alive) ->
     /// [`Semantics::enabled_assigning`] of it, for the action the set belongs to.
@@ -700,7 +700,7 @@ impl<'s, 'm> Explorer<'s, 'm> {
         }
         let mut frontier = data.clone();
         let mut closed = data;
-        while !events.is_empty() && !frontier.is_false() {
+        while !frontier.is_false() {
             let mut next = self.sem.dom.vars().mk_false();
             for event in &events {
                 next = next.join(&self.sem.event_post(&frontier, *event, 0));
