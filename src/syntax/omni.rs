@@ -770,7 +770,8 @@ impl Lower {
     }
 
     fn lower_cond(&mut self, pair: Pair<'_, Rule>) -> Lowered<Node<Cond>> {
-        let span = self.span(&pair);
+        // A condition's levels (`cond`, `conj`, `negation`) mostly have one child and no
+        // node of their own: their spans are worked out only where they make one.
         match pair.as_rule() {
             Rule::cond | Rule::conj => {
                 let child_rule = if pair.as_rule() == Rule::cond {
@@ -789,9 +790,9 @@ impl Lower {
                 if parts.len() == 1 {
                     parts.pop()
                 } else if pair.as_rule() == Rule::cond {
-                    Some(Node::new(Cond::Or(parts), span))
+                    Some(Node::new(Cond::Or(parts), self.span(&pair)))
                 } else {
-                    Some(Node::new(Cond::And(parts), span))
+                    Some(Node::new(Cond::And(parts), self.span(&pair)))
                 }
             }
             Rule::negation => {
@@ -802,16 +803,17 @@ impl Lower {
                     .into_inner()
                     .filter(|p| p.as_rule() == Rule::kw_not)
                     .count();
+                let span = (nots % 2 == 1).then(|| self.span(&pair));
                 let atom = pair.into_inner().find(|p| p.as_rule() != Rule::kw_not)?;
                 let cond = self.lower_cond(atom)?;
-                if nots % 2 == 1 {
-                    Some(Node::new(Cond::Not(Box::new(cond)), span))
-                } else {
-                    Some(cond)
+                match span {
+                    Some(span) => Some(Node::new(Cond::Not(Box::new(cond)), span)),
+                    None => Some(cond),
                 }
             }
             Rule::paren => self.lower_cond(Self::child(&pair, Rule::cond)?),
             Rule::predicate => {
+                let span = self.span(&pair);
                 let mut inner = pair.into_inner();
                 let term = self.lower_term(inner.next()?)?;
                 let Some(rest) = inner.next() else {
