@@ -753,15 +753,13 @@ impl<'m> Domain<'m> {
         if width < 64 && index >> width != 0 {
             return self.vars().mk_false();
         }
-        let cube: Vec<(BddVariable, bool)> = slot
+        let literals: Vec<(BddVariable, bool)> = slot
             .bits
             .iter()
             .enumerate()
             .map(|(i, b)| (*b, (index >> (width - 1 - i)) & 1 == 1))
             .collect();
-        self.layout
-            .vars
-            .mk_conjunctive_clause(&biodivine_lib_bdd::BddPartialValuation::from_values(&cube))
+        apply::cube(self.vars(), &literals)
     }
 
     /// `slot OP index`, unsigned on the encoding.

@@ -14,7 +14,7 @@ pub mod semantics;
 
 use crate::diagnostic::{Binding, Step, StepKind, Witness};
 use crate::model::{ActionId, EventId, FieldId, Model, ProcessId, StateId, Transition};
-use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation};
+use biodivine_lib_bdd::{Bdd, BddValuation};
 use domain::Sets;
 use explore::{Exploration, Explorer, Firing, Memo, Move, Tuple};
 use hash::{HashMap, HashSet};
@@ -515,7 +515,7 @@ impl<'m> Analysis<'m> {
     /// to the field variables (parameters free). The meeting is walked, not built: a witness
     /// picks points of meetings with large reached sets at every step.
     pub fn pick_point(&self, set: &Bdd, other: &Bdd) -> Option<(BddValuation, Bdd)> {
-        apply::first_of_meeting(set, other).map(|valuation| self.point_of(valuation))
+        self.pick_bad_point(set, Bad::Set(other))
     }
 
     /// [`Self::pick_point`] of `set` and the data `bad` names at the state `set` is at.
@@ -524,13 +524,10 @@ impl<'m> Analysis<'m> {
             Bad::Set(bad) => apply::first_of_meeting(set, bad),
             Bad::Outside(kept) => apply::first_of_minus(set, kept),
         };
-        valuation.map(|valuation| self.point_of(valuation))
-    }
-
-    /// A valuation, and its fields' values as a set of one point.
-    fn point_of(&self, valuation: BddValuation) -> (BddValuation, Bdd) {
-        let point = self.sem.dom.point(&valuation);
-        (valuation, point)
+        valuation.map(|valuation| {
+            let point = self.sem.dom.point(&valuation);
+            (valuation, point)
+        })
     }
 
     /// A minimal set of fields whose values in `valuation` alone put the data in `bad`,
@@ -541,7 +538,7 @@ impl<'m> Analysis<'m> {
         context: &Bdd,
         bad: &Bdd,
     ) -> Vec<FieldId> {
-        self.fields_apart_from(valuation, &context.minus(bad))
+        self.fields_apart_from(valuation, &Bad::Set(bad).rest_of(context))
     }
 
     /// [`Self::explaining_fields`], given the rest of the context, `outside`.
@@ -616,9 +613,8 @@ impl<'m> Analysis<'m> {
                 });
             }
         }
-        let fixed = dom
-            .vars()
-            .mk_conjunctive_clause(&BddPartialValuation::from_values(&literals));
+        literals.sort_by_key(|(var, _)| *var);
+        let fixed = apply::cube(dom.vars(), &literals);
         let fields = self.explaining_fields(&valuation, &context.meet(&fixed), &bad.meet(&fixed));
         let mut values: Vec<Binding> = dom
             .describe_fields(&valuation, &fields)

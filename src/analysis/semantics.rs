@@ -201,23 +201,22 @@ impl Steps {
         }
     }
 
-    /// Stores `completes` for `key`, and `set` for `when` within it, unless another thread
-    /// did first; the set stored for the step.
+    /// Stores `completes` for `key`, and a guard's set within it, unless another thread did
+    /// first; the set stored for the step (the completion set for an unguarded one).
     fn insert(
         &self,
         key: (ActionId, Vec<Performer>),
         completes: Arc<Bdd>,
-        when: Option<&Cond>,
-        set: Arc<Bdd>,
+        guarded: Option<(&Cond, Arc<Bdd>)>,
     ) -> Arc<Bdd> {
         let mut locked = self.locked();
         let of = locked.entry(key).or_insert_with(|| StepsOf {
             completes,
             guarded: HashMap::default(),
         });
-        match when {
+        match guarded {
             None => Arc::clone(&of.completes),
-            Some(when) => match of.guarded.get(when) {
+            Some((when, set)) => match of.guarded.get(when) {
                 Some(stored) => Arc::clone(stored),
                 None => {
                     of.guarded.insert(when.clone(), Arc::clone(&set));
@@ -390,11 +389,8 @@ impl<'m> Semantics<'m> {
                 acc.join(&self.completes(action, *p, 0))
             })),
         };
-        let set = match when {
-            None => Arc::clone(&completes),
-            Some(w) => Arc::new(completes.meet(&dom.cond(w, &[(action, 0)]))),
-        };
-        self.steps.insert(key, completes, when, set)
+        let guarded = when.map(|w| (w, Arc::new(completes.meet(&dom.cond(w, &[(action, 0)])))));
+        self.steps.insert(key, completes, guarded)
     }
 
     /// Takes the log of what ran since the last call.
@@ -1209,6 +1205,19 @@ action swap { set c.n = c.m
         let unguarded = other.step_enabled(bump, vec![web], None);
         assert!(!Arc::ptr_eq(&first, &unguarded));
         assert_eq!(*unguarded, sem.completes(bump, web, 0));
+        // A second guard for the same action and performers: their completion set is known
+        // by now, the guard's set is not.
+        let negated = Cond::Not(Box::new(crate::source::Node::new(
+            guard.clone(),
+            crate::source::Span::default(),
+        )));
+        let second = sem.step_enabled(bump, vec![web], Some(&negated));
+        assert!(!Arc::ptr_eq(&first, &second));
+        assert_eq!(
+            *second,
+            sem.completes(bump, web, 0)
+                .meet(&sem.dom.cond(&negated, &[(bump, 0)]))
+        );
     }
 
     #[test]
