@@ -55,7 +55,8 @@ impl ProcessFacts {
             None => self
                 .contexts
                 .first()
-                .and_then(|only| only.reached.get(&[state][..])),
+                .and_then(|only| only.reached.get(&[state][..]))
+                .map(|data| &**data),
         }
     }
 }
@@ -1028,7 +1029,7 @@ fn reach_of_every_state(
     for exploration in explorations.iter().filter(|e| e.components.len() > 1) {
         for (tuple, data) in &exploration.reached {
             for (process, state) in exploration.components.iter().zip(tuple) {
-                together[process.index()][state.index()].push(data);
+                together[process.index()][state.index()].push(&**data);
             }
         }
     }
@@ -1041,7 +1042,8 @@ fn reach_of_every_state(
         let explorer = Explorer::new(sem, available.clone(), &memo);
         part.iter()
             .filter_map(|process| {
-                let starts: Vec<&Bdd> = contexts[process.index()].iter().map(|c| &c.init).collect();
+                let starts: Vec<&Bdd> =
+                    contexts[process.index()].iter().map(|c| &*c.init).collect();
                 let init = domain::union_all(&starts)?;
                 let run = explorer.explore(&[*process], &init);
                 (!run.cut_short && !memo.cut_short.get()).then_some((*process, run))
@@ -1075,7 +1077,7 @@ fn reach_of_every_state(
                 let tuple = vec![StateId(state as u32)];
                 let arriving: Vec<&Bdd> = single
                     .iter()
-                    .filter_map(|e| e.reached.get(&tuple))
+                    .filter_map(|e| e.reached.get(&tuple).map(|data| &**data))
                     .chain(together[process.index()][state].iter().copied())
                     .collect();
                 domain::union_all(&arriving).unwrap_or_else(|| empty.clone())
@@ -1481,6 +1483,37 @@ mod tests {
                 .all(|d| d.code().starts_with(['D', 'C', 'R']))
         );
         report.policies[0].model.clone().expect("the policy reads")
+    }
+
+    #[test]
+    fn equal_sets_the_explorations_reach_are_one_allocation() {
+        // One part's runs (the roots of a large policy are explored in parts, each with a
+        // memo of its own).
+        let model = model_of(with_all());
+        let sem = Semantics::new(&model).unwrap();
+        let roots: Vec<ProcessId> = (0..model.processes.len())
+            .filter(|i| is_root(&model)[*i])
+            .map(|i| ProcessId(i as u32))
+            .collect();
+        let (memo, _) = explore_part(&sem, &roots, &BTreeSet::new());
+        let explorations = memo.explorations();
+        let sets: Vec<&Arc<Bdd>> = explorations
+            .iter()
+            .flat_map(|e| std::iter::once(&e.init).chain(e.reached.values()))
+            .collect();
+        let mut equal_pairs = 0;
+        for (i, a) in sets.iter().enumerate() {
+            for b in &sets[i + 1..] {
+                if a == b {
+                    equal_pairs += 1;
+                    assert!(Arc::ptr_eq(a, b), "equal sets stored twice");
+                }
+            }
+        }
+        assert!(
+            equal_pairs > 10,
+            "the policy reaches equal sets ({equal_pairs} pairs)"
+        );
     }
 
     #[test]

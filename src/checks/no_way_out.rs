@@ -61,7 +61,7 @@ pub fn check(cx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         for context in cx.analysis.facts[id.index()]
             .contexts
             .iter()
-            .filter(|c| c.init == own_start)
+            .filter(|c| *c.init == own_start)
         {
             // Data that can reach a final, or a point where nothing can happen (reported as a
             // dead end or stuck customers): what remains can only go round forever.
