@@ -106,48 +106,75 @@ fn contexts(model: &Model, explorations: &[Arc<Exploration>]) -> Vec<Vec<Arc<Exp
     contexts
 }
 
-/// What is known of each process, from every exploration and the data reaching its states.
+/// What is known of each process, from every exploration and the data reaching its states;
+/// with `split`, on every core (each process's facts are its own: on 10,000 processes,
+/// gathering what fired in 42,000 explorations one insertion at a time on one thread took
+/// 77 ms).
 fn facts(
     model: &Model,
     explorations: &[Arc<Exploration>],
     contexts: Vec<Vec<Arc<Exploration>>>,
     reach: Vec<Option<Vec<Bdd>>>,
+    split: bool,
 ) -> Vec<ProcessFacts> {
-    let mut fired: Vec<Option<BTreeSet<(StateId, usize, Firing)>>> =
-        vec![Some(BTreeSet::new()); contexts.len()];
-    for exploration in explorations {
-        let alone = exploration.components.len() == 1;
-        for (component, state, index, how) in &exploration.fired {
-            let process = exploration.components[*component];
-            if let Some(known) = &mut fired[process.index()] {
-                known.insert((*state, *index, *how));
-            }
-        }
+    let mut beside_others = vec![false; contexts.len()];
+    for exploration in explorations.iter().filter(|e| e.components.len() > 1) {
         for process in &exploration.components {
-            if !alone || exploration.cut_short {
-                fired[process.index()] = None;
-            }
+            beside_others[process.index()] = true;
         }
     }
-    reach
+    let per_process: Vec<_> = reach
         .into_iter()
         .zip(contexts)
-        .zip(fired)
+        .zip(beside_others)
         .zip(&model.processes)
-        .map(|(((united, contexts), fired), process)| {
-            let mut facts = ProcessFacts {
-                united,
-                reached: Vec::new(),
-                contexts,
-                fired,
-            };
-            facts.reached = process
-                .state_ids()
-                .map(|state| facts.reach(state).is_some_and(|data| !data.is_false()))
-                .collect();
-            facts
-        })
-        .collect()
+        .collect();
+    let of_part = |part: Vec<_>| -> Vec<ProcessFacts> {
+        part.into_iter()
+            .map(|(((united, contexts), beside_others), process)| {
+                process_facts(united, contexts, beside_others, process)
+            })
+            .collect()
+    };
+    if split {
+        crate::parallel::map_owned_parts(per_process, of_part)
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        of_part(per_process)
+    }
+}
+
+/// The facts of one process, from the data reaching its states (`None`: read off its only
+/// context), its contexts, and whether it also runs beside others in an `all`.
+fn process_facts(
+    united: Option<Vec<Bdd>>,
+    contexts: Vec<Arc<Exploration>>,
+    beside_others: bool,
+    process: &crate::model::Process,
+) -> ProcessFacts {
+    let fired = (!beside_others && !contexts.iter().any(|c| c.cut_short)).then(|| {
+        contexts
+            .iter()
+            .flat_map(|c| {
+                c.fired
+                    .iter()
+                    .map(|(_, state, index, how)| (*state, *index, *how))
+            })
+            .collect()
+    });
+    let mut facts = ProcessFacts {
+        united,
+        reached: Vec::new(),
+        contexts,
+        fired,
+    };
+    facts.reached = process
+        .state_ids()
+        .map(|state| facts.reach(state).is_some_and(|data| !data.is_false()))
+        .collect();
+    facts
 }
 
 /// The data a witness leads to, at one state. Every set it is asked about lies within the
@@ -250,7 +277,8 @@ impl<'m> Analysis<'m> {
         let (memo, explorations) = memo;
         let contexts = contexts(model, &explorations);
         let reach = reach_of_every_state(&sem, &explorations, &contexts, &available, &roots);
-        let facts = Arc::new(facts(model, &explorations, contexts, reach));
+        let split = roots.len() >= MIN_ROOTS_TO_SPLIT;
+        let facts = Arc::new(facts(model, &explorations, contexts, reach, split));
         let nothing = sem.dom.vars().mk_false();
         Ok(Analysis {
             sem,
