@@ -203,9 +203,7 @@ struct StoredOnce {
 impl StoredOnce {
     /// `set`, shared with an equal set stored before, or stored.
     fn store(&mut self, set: Bdd) -> Arc<Bdd> {
-        use std::hash::BuildHasher;
-        let hash = self.hasher.hash_one(Sample(&set));
-        let same = self.by_hash.entry(hash).or_default();
+        let same = self.by_hash.entry(self.hash(&set)).or_default();
         if let Some(stored) = same.iter().find(|stored| ***stored == set) {
             return Arc::clone(stored);
         }
@@ -213,14 +211,12 @@ impl StoredOnce {
         same.push(Arc::clone(&stored));
         stored
     }
-}
 
-/// A set hashed by [`hash_sample`].
-struct Sample<'a>(&'a Bdd);
-
-impl std::hash::Hash for Sample<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        hash_sample(self.0, state);
+    fn hash(&self, set: &Bdd) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = self.hasher.build_hasher();
+        hash_sample(set, &mut hasher);
+        hasher.finish()
     }
 }
 
@@ -1150,13 +1146,9 @@ mod tests {
 
     #[test]
     fn equal_sets_are_stored_once_and_sets_of_the_same_hash_apart() {
-        use std::hash::BuildHasher;
         let (a, b) = (chain(0), chain(1));
         let mut sets = StoredOnce::default();
-        assert_eq!(
-            sets.hasher.hash_one(Sample(&a)),
-            sets.hasher.hash_one(Sample(&b))
-        );
+        assert_eq!(sets.hash(&a), sets.hash(&b));
         let first = sets.store(a.clone());
         let other = sets.store(b.clone());
         let again = sets.store(a.clone());
