@@ -131,11 +131,14 @@ struct Runs {
     by_hash: HashMap<u64, Vec<Arc<Exploration>>>,
 }
 
-/// Hashes a sample of `set`'s nodes: its size, and at most 16 nodes spread over it. Hashing
-/// every node of every call's input was 1% of a run with rules, and a lookup compares whole
-/// sets anyway.
-fn hash_sample(set: &Bdd, hasher: &mut impl std::hash::Hasher) {
+/// A hash of `components` and a sample of `set`'s nodes: its size, and at most 16 nodes
+/// spread over it. Hashing every node of every call's input was 1% of a run with rules, and
+/// a lookup compares whole sets anyway.
+fn sample_hash(state: &foldhash::fast::RandomState, components: &[ProcessId], set: &Bdd) -> u64 {
     use biodivine_lib_bdd::BddPointer;
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = state.build_hasher();
+    components.hash(&mut hasher);
     let size = set.size();
     hasher.write_usize(size);
     for i in (0..size).step_by(size.div_ceil(16).max(1)) {
@@ -148,16 +151,12 @@ fn hash_sample(set: &Bdd, hasher: &mut impl std::hash::Hasher) {
                 ^ set.high_link_of(node).to_index() as u64,
         );
     }
+    hasher.finish()
 }
 
 impl Runs {
-    /// A hash of the components and a sample of the initial set ([`hash_sample`]).
     fn hash(&self, components: &[ProcessId], init: &Bdd) -> u64 {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut hasher = self.hasher.build_hasher();
-        components.hash(&mut hasher);
-        hash_sample(init, &mut hasher);
-        hasher.finish()
+        sample_hash(&self.hasher, components, init)
     }
 
     fn get(&self, components: &[ProcessId], init: &Bdd) -> Option<&Arc<Exploration>> {
@@ -213,10 +212,7 @@ impl StoredOnce {
     }
 
     fn hash(&self, set: &Bdd) -> u64 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = self.hasher.build_hasher();
-        hash_sample(set, &mut hasher);
-        hasher.finish()
+        sample_hash(&self.hasher, &[], set)
     }
 }
 

@@ -254,10 +254,7 @@ impl<'m> Analysis<'m> {
             .filter(|e| model.event(*e).external)
             .collect();
         let is_root = is_root(model);
-        let roots: Vec<ProcessId> = (0..model.processes.len())
-            .filter(|i| is_root[*i])
-            .map(|i| ProcessId(i as u32))
-            .collect();
+        let roots = roots(&is_root);
 
         // Internal events can arrive once some action that runs emits them: explore until
         // the set of available events stops growing.
@@ -1219,6 +1216,14 @@ fn explore_part(
     (memo, sem.take_log())
 }
 
+/// The processes [`is_root`] says are explored on their own, in order.
+fn roots(is_root: &[bool]) -> Vec<ProcessId> {
+    (0..is_root.len())
+        .filter(|i| is_root[*i])
+        .map(|i| ProcessId(i as u32))
+        .collect()
+}
+
 /// Per process: whether it is explored on its own, from its own start: customers can start
 /// it (`entry`), or no process calls it.
 fn is_root(model: &Model) -> Vec<bool> {
@@ -1420,10 +1425,7 @@ mod tests {
         let model = report.policies[0].model.as_ref().expect("the policy reads");
         let sem = Semantics::new(model).unwrap();
         let is_root = is_root(model);
-        let roots: Vec<ProcessId> = (0..model.processes.len())
-            .filter(|i| is_root[*i])
-            .map(|i| ProcessId(i as u32))
-            .collect();
+        let roots = roots(&is_root);
         assert_eq!(roots.len(), 80);
         assert!(roots.len() >= MIN_ROOTS_TO_SPLIT, "the split path runs");
         let available = BTreeSet::new();
@@ -1520,10 +1522,7 @@ mod tests {
         let model = model_of(with_all());
         let sem = Semantics::new(&model).unwrap();
         let is_root = is_root(&model);
-        let roots: Vec<ProcessId> = (0..model.processes.len())
-            .filter(|i| is_root[*i])
-            .map(|i| ProcessId(i as u32))
-            .collect();
+        let roots = roots(&is_root);
         let (memo, _) = explore_part(&sem, &roots, &BTreeSet::new());
         let explorations = memo.explorations();
         let sets: Vec<&Arc<Bdd>> = explorations
