@@ -33,7 +33,6 @@ use crate::model::{
 };
 use biodivine_lib_bdd::{Bdd, BddVariable};
 use std::cell::RefCell;
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -111,28 +110,13 @@ struct Records {
     cut_short: Bdd,
 }
 
-impl Records {
-    /// Nothing recorded yet.
-    fn none(dom: &Domain<'_>) -> Records {
-        Records {
-            ran: BTreeMap::new(),
-            emitted: BTreeMap::new(),
-            cut_short: dom.vars().mk_false(),
-        }
-    }
-}
-
-/// Adds `set` to the data recorded under `key`.
-fn unite<K: Ord>(map: &mut BTreeMap<K, Bdd>, key: K, set: &Bdd) {
-    match map.entry(key) {
-        Entry::Vacant(entry) => {
-            entry.insert(set.clone());
-        }
-        Entry::Occupied(mut entry) => {
-            let united = entry.get().join(set);
-            entry.insert(united);
-        }
-    }
+/// What a relation being built records: every set each thing happens from, projected and
+/// united once the cascade has run (see [`Semantics::build_relation`]).
+#[derive(Default)]
+struct Recording {
+    ran: BTreeMap<ActionId, Vec<Bdd>>,
+    emitted: BTreeMap<EventId, Vec<Bdd>>,
+    cut_short: Vec<Bdd>,
 }
 
 /// The relations of one policy's actions and events, each built once, on first use, by
@@ -274,7 +258,7 @@ pub struct Semantics<'m> {
     steps: Arc<Steps>,
     /// While a relation is built: what its cascade did, and from which data, in place of
     /// the log.
-    recording: RefCell<Option<Records>>,
+    recording: RefCell<Option<Recording>>,
     /// Per source: how often its relation was asked for before it was built.
     asked: RefCell<HashMap<TriggerSource, u32>>,
     relation_after: u32,
@@ -420,7 +404,7 @@ impl<'m> Semantics<'m> {
     /// built.
     fn note_ran(&self, action: ActionId, set: &Bdd) {
         match &mut *self.recording.borrow_mut() {
-            Some(records) => unite(&mut records.ran, action, set),
+            Some(recording) => recording.ran.entry(action).or_default().push(set.clone()),
             None => {
                 self.log.borrow_mut().ran.insert(action);
             }
@@ -430,7 +414,11 @@ impl<'m> Semantics<'m> {
     /// Records that `event` is emitted from `set`.
     fn note_emitted(&self, event: EventId, set: &Bdd) {
         match &mut *self.recording.borrow_mut() {
-            Some(records) => unite(&mut records.emitted, event, set),
+            Some(recording) => recording
+                .emitted
+                .entry(event)
+                .or_default()
+                .push(set.clone()),
             None => {
                 self.log.borrow_mut().emitted.insert(event);
             }
@@ -440,7 +428,7 @@ impl<'m> Semantics<'m> {
     /// Records that a cascade from `set` goes deeper than [`MAX_CASCADE`].
     fn note_cut_short(&self, set: &Bdd) {
         match &mut *self.recording.borrow_mut() {
-            Some(records) => records.cut_short = records.cut_short.join(set),
+            Some(recording) => recording.cut_short.push(set.clone()),
             None => self.log.borrow_mut().cut_short = true,
         }
     }
@@ -494,7 +482,7 @@ impl<'m> Semantics<'m> {
     fn build_relation(&self, source: TriggerSource) -> Relation {
         let dom = &self.dom;
         let assignable = super::cascade::assignable_fields(self.model(), source);
-        *self.recording.borrow_mut() = Some(Records::none(dom));
+        *self.recording.borrow_mut() = Some(Recording::default());
         let identity = dom.identity_of(&assignable);
         let (relation, params) = match source {
             TriggerSource::Action(action) => (
@@ -506,7 +494,7 @@ impl<'m> Semantics<'m> {
             }
         };
         let recording = self.recording.borrow_mut().take();
-        let recorded = recording.unwrap_or_else(|| Records::none(dom));
+        let recorded = recording.unwrap_or_default();
         let (moved, kept): (Vec<FieldId>, Vec<FieldId>) = assignable
             .iter()
             .partition(|f| !relation.minus(&dom.unchanged(**f)).is_false());
@@ -543,8 +531,18 @@ impl<'m> Semantics<'m> {
         // Each record over the data before and the parameters, read like the relation.
         let project =
             |set: Bdd| forget(&forget(&set, &others).meet(&kept_unchanged), &kept_origins);
-        fn each<K: Ord>(map: BTreeMap<K, Bdd>, f: impl Fn(Bdd) -> Bdd) -> BTreeMap<K, Bdd> {
-            map.into_iter().map(|(key, set)| (key, f(set))).collect()
+        // Each set projected, then united: unions over the data before are cheaper than
+        // unions of what was recorded, which also holds the data after (the same sets: the
+        // projection distributes over unions). corpus-r-100: 1,335 -> 1,287 M instructions.
+        let projected = |sets: Vec<Bdd>| {
+            super::domain::union_of(sets.into_iter().map(&project).collect())
+                .unwrap_or_else(|| dom.vars().mk_false())
+        };
+        fn each<K: Ord>(
+            map: BTreeMap<K, Vec<Bdd>>,
+            f: impl Fn(Vec<Bdd>) -> Bdd,
+        ) -> BTreeMap<K, Bdd> {
+            map.into_iter().map(|(key, sets)| (key, f(sets))).collect()
         }
         Relation {
             relation: forget(&relation, &kept_origins),
@@ -555,9 +553,9 @@ impl<'m> Semantics<'m> {
                 .collect(),
             inputs,
             records: Records {
-                ran: each(recorded.ran, project),
-                emitted: each(recorded.emitted, project),
-                cut_short: project(recorded.cut_short),
+                ran: each(recorded.ran, projected),
+                emitted: each(recorded.emitted, projected),
+                cut_short: projected(recorded.cut_short),
             },
         }
     }
