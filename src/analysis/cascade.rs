@@ -104,10 +104,8 @@ pub fn trigger_chain(model: &Model, from: TriggerSource, goal: ActionId) -> Opti
 /// The fields `source` or anything its cascade runs may assign, in order: every other
 /// field keeps its value through the cascade, whatever the data.
 pub fn assignable_fields(model: &Model, source: TriggerSource) -> Vec<FieldId> {
-    let mut seen: HashSet<TriggerSource> = [source].into_iter().collect();
-    let mut queue = VecDeque::from([source]);
     let mut fields = BTreeSet::new();
-    while let Some(node) = queue.pop_front() {
+    for node in reachable_sources(model, source) {
         if let TriggerSource::Action(action) = node {
             fields.extend(
                 model
@@ -117,13 +115,25 @@ pub fn assignable_fields(model: &Model, source: TriggerSource) -> Vec<FieldId> {
                     .map(|e| e.node.field.node),
             );
         }
+    }
+    fields.into_iter().collect()
+}
+
+/// `source` and every action and event its cascade can set off, following only the rules'
+/// structure, in breadth-first order.
+pub fn reachable_sources(model: &Model, source: TriggerSource) -> Vec<TriggerSource> {
+    let mut seen: HashSet<TriggerSource> = [source].into_iter().collect();
+    let mut queue = VecDeque::from([source]);
+    let mut reached = Vec::new();
+    while let Some(node) = queue.pop_front() {
+        reached.push(node);
         for (_, next) in trigger_successors(model, node) {
             if seen.insert(next) {
                 queue.push_back(next);
             }
         }
     }
-    fields.into_iter().collect()
+    reached
 }
 
 /// What an action completing or an event arriving sets off directly: the actions its

@@ -236,6 +236,7 @@ pub struct Shared {
     invariant: Bdd,
     allowed: Bdd,
     breakable: Arc<Vec<Bdd>>,
+    influence: Arc<super::Influence>,
     relations: Arc<Relations>,
     steps: Arc<Steps>,
     relation_after: u32,
@@ -251,6 +252,8 @@ pub struct Semantics<'m> {
     pub allowed: Bdd,
     /// Per action: the invariants that mention a field it writes, the only ones it can break.
     breakable: Arc<Vec<Bdd>>,
+    /// What each action and event can touch (see [`super::cone_of_influence`]).
+    influence: Arc<super::Influence>,
     completes: RefCell<HashMap<(ActionId, Performer, usize), Bdd>>,
     effects: RefCell<HashMap<(ActionId, usize), Rc<EffectsPlan>>>,
     log: RefCell<Log>,
@@ -296,6 +299,7 @@ impl<'m> Semantics<'m> {
             layout: dom.layout(),
             invariant,
             breakable: Arc::new(breakable),
+            influence: Arc::new(super::Influence::of(model)),
             relations: Arc::new(Relations::new(model)),
             steps: Arc::default(),
             relation_after: relation_after(model),
@@ -315,6 +319,7 @@ impl<'m> Semantics<'m> {
             invariant,
             allowed,
             breakable,
+            influence,
             relations,
             steps,
             relation_after,
@@ -325,6 +330,7 @@ impl<'m> Semantics<'m> {
             invariant,
             allowed,
             breakable,
+            influence,
             relations,
             steps,
             recording: RefCell::new(None),
@@ -333,6 +339,11 @@ impl<'m> Semantics<'m> {
             effects: RefCell::default(),
             log: RefCell::new(Log::default()),
         }
+    }
+
+    /// What each action and event of the policy can touch.
+    pub fn influence(&self) -> &super::Influence {
+        &self.influence
     }
 
     /// The model.
@@ -349,6 +360,7 @@ impl<'m> Semantics<'m> {
             invariant: self.invariant.clone(),
             allowed: self.allowed.clone(),
             breakable: Arc::clone(&self.breakable),
+            influence: Arc::clone(&self.influence),
             relations: Arc::clone(&self.relations),
             steps: Arc::clone(&self.steps),
             relation_after: self.relation_after,
