@@ -35,8 +35,7 @@ pub struct ProcessFacts {
     /// check asks for every state: a lookup in the context's map by tuple was 0.7% of a
     /// run with rules.
     by_state: Vec<Option<Arc<Bdd>>>,
-    /// Per state: whether some data reach it. Every check asks, for every state, and
-    /// [`Self::reach`] may look the state up in an exploration's map.
+    /// Per state: whether some data reach it (every check asks, for every state).
     reached: Vec<bool>,
     /// The explorations of this process on its own (its own start, and each call context).
     pub contexts: Vec<Arc<Exploration>>,
@@ -516,7 +515,11 @@ impl<'m> Analysis<'m> {
         if let Some((_, known)) = self.caches.exits.borrow().get(&key) {
             return Rc::clone(known);
         }
-        let exits = Rc::new(self.exits_of(explorer, transitions));
+        // No call and no timeout: the union of the enabled sets, in the transitions' order.
+        let exits = Rc::new(
+            sets.iter()
+                .fold(self.sem.dom.vars().mk_false(), |union, set| union.join(set)),
+        );
         self.caches
             .exits
             .borrow_mut()
@@ -1365,7 +1368,7 @@ pub fn cone_of_influence(
 /// What running each action can touch, its cascade included, and what events set off:
 /// worked out once per policy for every process's cone of influence (gathering it again
 /// for each process, in sets of fields, took 13–20 ms on corpus-r-1000).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Influence {
     /// Per action: what it and the actions its cascade runs touch.
     actions: Vec<Touched>,
@@ -1377,7 +1380,7 @@ pub struct Influence {
 }
 
 /// Per field: whether it is read or written (`touched`), and whether it is written.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Touched {
     touched: Vec<bool>,
     written: Vec<bool>,
