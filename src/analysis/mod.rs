@@ -35,8 +35,6 @@ pub struct ProcessFacts {
     /// check asks for every state: a lookup in the context's map by tuple was 0.7% of a
     /// run with rules.
     by_state: Vec<Option<Arc<Bdd>>>,
-    /// Per state: whether some data reach it (every check asks, for every state).
-    reached: Vec<bool>,
     /// The explorations of this process on its own (its own start, and each call context).
     pub contexts: Vec<Arc<Exploration>>,
     /// The transitions that fire from some reached data, by (state, index in the state),
@@ -161,25 +159,19 @@ fn process_facts(
             .into_iter()
             .map(|data| Some(Arc::new(data)))
             .collect(),
-        None => process
-            .state_ids()
-            .map(|state| {
-                let only = contexts.first()?;
-                only.reached.get(&[state][..]).map(Arc::clone)
-            })
-            .collect(),
+        None => {
+            let only = contexts.first();
+            process
+                .state_ids()
+                .map(|state| only?.reached.get(&[state][..]).map(Arc::clone))
+                .collect()
+        }
     };
-    let mut facts = ProcessFacts {
+    ProcessFacts {
         by_state,
-        reached: Vec::new(),
         contexts,
         fired,
-    };
-    facts.reached = process
-        .state_ids()
-        .map(|state| facts.reach(state).is_some_and(|data| !data.is_false()))
-        .collect();
-    facts
+    }
 }
 
 /// The data a witness leads to, at one state. Every set it is asked about lies within the
@@ -385,7 +377,9 @@ impl<'m> Analysis<'m> {
 
     /// Whether `state` of `process` is reached for some data.
     pub fn is_reached(&self, process: ProcessId, state: StateId) -> bool {
-        self.facts[process.index()].reached[state.index()]
+        self.facts[process.index()]
+            .reach(state)
+            .is_some_and(|data| !data.is_false())
     }
 
     /// The data reaching `state` from which its `index`-th transition can fire (for `call`
@@ -495,22 +489,24 @@ impl<'m> Analysis<'m> {
         state: StateId,
     ) -> Rc<Bdd> {
         let transitions = &self.model().process(process).state(state).transitions;
-        // Each transition's enabled set; `None` for a state that also has a call or a
-        // timeout, whose exits are not kept.
-        let enabled: Option<Vec<Option<Arc<Bdd>>>> = transitions
-            .iter()
-            .map(|t| match &t.node {
-                Transition::On { .. } | Transition::Do { .. } | Transition::Await { .. } => {
-                    Some(explorer.enabled(&t.node))
-                }
-                Transition::Handoff { .. } => Some(None),
-                _ => None,
-            })
-            .collect();
-        let Some(enabled) = enabled else {
+        // A state with a call or a timeout: its exits are not kept.
+        let only_steps = transitions.iter().all(|t| {
+            matches!(
+                t.node,
+                Transition::On { .. }
+                    | Transition::Do { .. }
+                    | Transition::Await { .. }
+                    | Transition::Handoff { .. }
+            )
+        });
+        if !only_steps {
             return Rc::new(self.exits_of(explorer, transitions));
-        };
-        let sets: Vec<Arc<Bdd>> = enabled.into_iter().flatten().collect();
+        }
+        // The enabled sets of the steps (a handoff has none).
+        let sets: Vec<Arc<Bdd>> = transitions
+            .iter()
+            .filter_map(|t| explorer.enabled(&t.node))
+            .collect();
         let key: Vec<usize> = sets.iter().map(|set| Arc::as_ptr(set) as usize).collect();
         if let Some((_, known)) = self.caches.exits.borrow().get(&key) {
             return Rc::clone(known);
