@@ -13,6 +13,7 @@ mod conditions;
 mod decide;
 mod fixtures;
 mod gate;
+mod human;
 mod reference;
 mod registry;
 mod stories;
