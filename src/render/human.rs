@@ -220,25 +220,20 @@ fn plain_with_messages(
 
 /// The witness as the lines printed under a finding.
 pub(crate) fn witness_text(sources: &Sources, w: &crate::diagnostic::Witness) -> String {
+    use std::fmt::Write as _;
+    // Writing to a `String` cannot fail.
     let mut text = String::from("witness:");
     for (i, step) in w.path.iter().enumerate() {
-        text.push_str(&format!("\n  {}. {}", i + 1, step.text));
+        let _ = write!(text, "\n  {}. {}", i + 1, step.text);
         if let Some(span) = step.span {
-            let (line, column) = sources.get(span.file).line_col(span.start);
-            text.push_str(&format!(
-                "  ({}:{line}:{column})",
-                sources.get(span.file).name
-            ));
+            let source = sources.get(span.file);
+            let (line, column) = source.line_col(span.start);
+            let _ = write!(text, "  ({}:{line}:{column})", source.name);
         }
     }
-    if !w.values.is_empty() {
-        text.push_str("\n  with ");
-        let values: Vec<String> = w
-            .values
-            .iter()
-            .map(|b| format!("{} = {}", b.name, b.value))
-            .collect();
-        text.push_str(&values.join(", "));
+    for (i, binding) in w.values.iter().enumerate() {
+        text.push_str(if i == 0 { "\n  with " } else { ", " });
+        let _ = write!(text, "{} = {}", binding.name, binding.value);
     }
     text
 }
