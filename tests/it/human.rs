@@ -3,12 +3,11 @@
 //! its colours, the coloured output is what annotate-snippets prints plain: the two must be
 //! the same text, on every finding.
 
-use super::support::{check_paths, root};
+use super::support::{check_dir, check_paths, policy_files, root};
 use omnilint::diagnostic::{Step, StepKind, Witness};
 use omnilint::lint::Report;
 use omnilint::render::human;
 use proptest::prelude::*;
-use std::path::{Path, PathBuf};
 
 fn without_colours(styled: &str) -> String {
     anstream::adapter::strip_str(styled).to_string()
@@ -23,35 +22,10 @@ fn assert_plain_is_annotate_snippets(report: &Report, what: &str) {
     assert_eq!(plain, without_colours(&styled), "{what}");
 }
 
-/// The files under `dir`, named relative to the repository's root, sorted.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![root().join(dir)];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path.strip_prefix(root()).unwrap().to_owned());
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-fn check_dir(dir: &str) -> Report {
-    let files = files_under(Path::new(dir));
-    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    check_paths(&paths)
-}
-
-#[test]
-fn plain_output_is_annotate_snippets_on_every_policy_and_fixture() {
-    let mut dirs: Vec<String> = ["policies", "tests/fixtures"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(root().join(dir)).unwrap())
+/// The directories directly in `dir`, a directory of the repository, sorted.
+fn subdirectories(dir: &str) -> Vec<String> {
+    let mut dirs: Vec<String> = std::fs::read_dir(root().join(dir))
+        .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.is_dir())
         .map(|path| {
@@ -61,15 +35,34 @@ fn plain_output_is_annotate_snippets_on_every_policy_and_fixture() {
                 .into_owned()
         })
         .collect();
-    dirs.push("docs/examples".to_owned());
     dirs.sort();
-    let mut findings = 0;
-    for dir in &dirs {
-        let report = check_dir(dir);
-        findings += report.diagnostics.len();
-        assert_plain_is_annotate_snippets(&report, dir);
+    dirs
+}
+
+#[test]
+fn plain_output_is_annotate_snippets_on_every_policy_and_fixture() {
+    // Each bundled policy and the example as `omnilint check` reads them, each fixture alone
+    // as its snapshot test does.
+    let mut reports: Vec<(String, Report)> = subdirectories("policies")
+        .into_iter()
+        .chain(["docs/examples".to_owned()])
+        .map(|dir| {
+            let report = check_dir(&dir);
+            (dir, report)
+        })
+        .collect();
+    for fixture in subdirectories("tests/fixtures") {
+        for file in policy_files(&fixture) {
+            let report = check_paths(&[file.as_path()]);
+            reports.push((file.display().to_string(), report));
+        }
     }
-    // The comparison is worth something only over findings with every kind of message.
+    let mut findings = 0;
+    for (what, report) in &reports {
+        findings += report.diagnostics.len();
+        assert_plain_is_annotate_snippets(report, what);
+    }
+    // The comparison is worth something only over many findings, with every kind of message.
     assert!(findings > 100, "only {findings} findings");
 }
 

@@ -1,20 +1,10 @@
 //! The five stories of the spec's STORIES.md, as `policies/telecom` models them: each finding
 //! the story lists is reported, in the file of that story; the fixed policies report nothing.
 
-use super::support::{check_paths, root};
-use std::path::PathBuf;
+use super::support::check_dir;
 
 fn telecom() -> omnilint::lint::Report {
-    let dir = root().join("policies/telecom");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "omni"))
-        .map(|p| p.strip_prefix(root()).unwrap().to_path_buf())
-        .collect();
-    files.sort();
-    let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
-    check_paths(&paths)
+    check_dir("policies/telecom")
 }
 
 fn found(report: &omnilint::lint::Report, file: &str, code: &str) -> bool {

@@ -34,6 +34,29 @@ pub fn check_paths(paths: &[&Path]) -> Report {
     lint::check(inputs)
 }
 
+/// The policy files (`.omni`, `.omni.yaml`) directly in `dir`, named relative to the
+/// repository's root, sorted.
+pub fn policy_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".omni") || name.ends_with(".omni.yaml")
+        })
+        .map(|p| p.strip_prefix(root()).unwrap().to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Checks the policy files directly in `dir`, a directory of the repository.
+pub fn check_dir(dir: &str) -> Report {
+    let files = policy_files(dir);
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    check_paths(&paths)
+}
+
 /// The codes of a report's diagnostics, in order.
 pub fn codes(report: &Report) -> Vec<&'static str> {
     report.diagnostics.iter().map(|d| d.code()).collect()
