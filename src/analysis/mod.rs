@@ -511,11 +511,7 @@ impl<'m> Analysis<'m> {
         if let Some((_, known)) = self.caches.exits.borrow().get(&key) {
             return Rc::clone(known);
         }
-        // No call and no timeout: the union of the enabled sets, in the transitions' order.
-        let exits = Rc::new(
-            sets.iter()
-                .fold(self.sem.dom.vars().mk_false(), |union, set| union.join(set)),
-        );
+        let exits = Rc::new(self.exits_of(explorer, transitions));
         self.caches
             .exits
             .borrow_mut()
@@ -523,6 +519,8 @@ impl<'m> Analysis<'m> {
         exits
     }
 
+    /// [`Self::exits`] of a state with `transitions`, worked out: for steps alone, the
+    /// union of their enabled sets.
     fn exits_of(
         &self,
         explorer: &Explorer<'_, 'm>,
