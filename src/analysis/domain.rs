@@ -1180,21 +1180,11 @@ pub fn meet_forgetting(left: &Bdd, right: &Bdd, vars: &[BddVariable]) -> Bdd {
     }
 }
 
-/// `set` with `var` quantified away, met with `other`, in one pass of the library's ternary
-/// operation: forgetting `var` is `set ∨ set[var ↦ ¬var]`, the second operand being `set`
-/// read with `var`'s branches swapped. Two passes otherwise (forget, then meet).
+/// `set` with `var` quantified away, met with `other`, in one pass (`apply::forget_one_and`):
+/// forgetting `var` is `set ∨ set[var ↦ ¬var]`, the second operand being `set` read with
+/// `var`'s branches swapped. Two passes otherwise (forget, then meet).
 pub fn forget_one_meeting(set: &Bdd, var: BddVariable, other: &Bdd) -> Bdd {
-    Bdd::fused_ternary_flip_op(
-        (set, None),
-        (set, Some(var)),
-        (other, None),
-        None,
-        |a, b, c| match (a, b, c) {
-            (_, _, Some(false)) | (Some(false), Some(false), _) => Some(false),
-            (Some(true), _, Some(true)) | (_, Some(true), Some(true)) => Some(true),
-            _ => None,
-        },
-    )
+    apply::forget_one_and(set, var, other)
 }
 
 /// Whether `set` reads any of `vars`.
