@@ -64,19 +64,22 @@ pub fn and_exists(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Bdd {
 /// maps allocated and grown per call: 48,000 instructions a call on corpus-r-1000 (3.3% of
 /// the run), against 32,600 here.
 pub fn forget_one_and(a: &Bdd, var: BddVariable, b: &Bdd) -> Bdd {
-    flip_meet(a, var, b).unwrap_or_else(|| {
-        Bdd::fused_ternary_flip_op(
-            (a, None),
-            (a, Some(var)),
-            (b, None),
-            None,
-            |x, flipped, y| match (x, flipped, y) {
-                (_, _, Some(false)) | (Some(false), Some(false), _) => Some(false),
-                (Some(true), _, Some(true)) | (_, Some(true), Some(true)) => Some(true),
-                _ => None,
-            },
-        )
-    })
+    flip_meet(a, var, b).unwrap_or_else(|| library_flip_meet(a, var, b))
+}
+
+/// [`forget_one_and`] by the library's ternary operation.
+fn library_flip_meet(a: &Bdd, var: BddVariable, b: &Bdd) -> Bdd {
+    Bdd::fused_ternary_flip_op(
+        (a, None),
+        (a, Some(var)),
+        (b, None),
+        None,
+        |x, flipped, y| match (x, flipped, y) {
+            (_, _, Some(false)) | (Some(false), Some(false), _) => Some(false),
+            (Some(true), _, Some(true)) | (_, Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+    )
 }
 
 /// `∃ vars. a`.
@@ -543,7 +546,7 @@ impl Triples {
         }
         self.slots[slot] = (key.0, key.1, key.2, value);
         self.len += 1;
-        if 2 * self.len > self.mask {
+        if 2 * self.len > self.mask + 1 {
             let stored: Vec<(u32, u32, u32, u32)> = self.slots[..=self.mask]
                 .iter()
                 .copied()
@@ -884,18 +887,7 @@ mod tests {
                     x.and_not(y).first_valuation()
                 );
                 for var in vars.variables() {
-                    let library = Bdd::fused_ternary_flip_op(
-                        (x, None),
-                        (x, Some(var)),
-                        (y, None),
-                        None,
-                        |p, q, r| match (p, q, r) {
-                            (_, _, Some(false)) | (Some(false), Some(false), _) => Some(false),
-                            (Some(true), _, Some(true)) | (_, Some(true), Some(true)) => Some(true),
-                            _ => None,
-                        },
-                    );
-                    prop_assert_eq!(flip_meet(x, var, y).unwrap(), library);
+                    prop_assert_eq!(flip_meet(x, var, y).unwrap(), library_flip_meet(x, var, y));
                 }
             }
             prop_assert_eq!(exists(&a, &forgotten), a.exists(&forgotten));
