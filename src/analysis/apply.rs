@@ -4,7 +4,7 @@
 //! (the image of a step that assigns a one-bit field), the walks that ask whether a meeting
 //! or a difference has a point, and the walk to a meeting's first point (where witnesses
 //! pick their values). Each gives exactly the library's result, node for node, in about
-//! half the library's time (two-thirds for the one-bit forgetting).
+//! half the library's time.
 //!
 //! Why not the library's own: each of its operations allocates two hash maps, a memo of the
 //! pairs of nodes it has visited and a table of the nodes it has built, and hashes every
@@ -62,7 +62,7 @@ pub fn and_exists(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Bdd {
 /// operand being `a` read with `var`'s branches swapped, so the pass walks triples of nodes
 /// (two of `a`, one of `b`). The library's ternary operation gives the same, with two hash
 /// maps allocated and grown per call: 48,000 instructions a call on corpus-r-1000 (3.3% of
-/// the run), against 32,600 here.
+/// the run), against 23,500 here.
 pub fn forget_one_and(a: &Bdd, var: BddVariable, b: &Bdd) -> Bdd {
     flip_meet(a, var, b).unwrap_or_else(|| library_flip_meet(a, var, b))
 }
@@ -696,7 +696,9 @@ fn children_on(var: u16, id: u32, (node_var, low, high): (u16, u32, u32)) -> (u3
 /// [`forget_one_and`]: the walk over `(x, x', y)`, `x` and `x'` nodes of `a` (`x'` read with
 /// `var`'s branches swapped) and `y` of `b`, for `(x ∨ x') ∧ y`, the high branch first as
 /// the library's ternary operation builds it. Above `var` the two nodes of `a` are the
-/// same; the memo is hashed, the triples being too many for a dense table.
+/// same, and below it their union is symmetric, so a triple is remembered with the two in
+/// order (28% fewer instructions than in the order met); the memo is hashed, the
+/// triples being too many for a dense table.
 fn flip_meet(a: &Bdd, var: BddVariable, b: &Bdd) -> Option<Bdd> {
     fn walk(s: &mut Scratch, (a, b, var): (&Bdd, &Bdd, u16), x: u32, flipped: u32, y: u32) -> u32 {
         if y == 0 || (x == 0 && flipped == 0) {
@@ -705,6 +707,9 @@ fn flip_meet(a: &Bdd, var: BddVariable, b: &Bdd) -> Option<Bdd> {
         if y == 1 && (x == 1 || flipped == 1) {
             return 1;
         }
+        // The two nodes of `a` differ only below `var`, where the union is symmetric: in
+        // order, swapped pairs share their memo entry.
+        let (x, flipped) = (x.min(flipped), x.max(flipped));
         if let Some(result) = s.triples.get((x, flipped, y)) {
             return result;
         }
