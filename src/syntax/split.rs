@@ -71,26 +71,38 @@ fn pieces(text: &str) -> impl Iterator<Item = (Piece, Range<usize>)> {
 }
 
 /// The words of `text` (identifier-like runs) with their byte offsets, skipping comments and
-/// quoted strings. Read byte by byte: a byte of a non-ASCII character is no word byte, and
-/// every word starts and ends at an ASCII byte.
+/// quoted strings as [`pieces`] cuts them. Read byte by byte, in one pass: a byte of a
+/// non-ASCII character is no word byte, and every word starts and ends at an ASCII byte.
 fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let bytes = text.as_bytes();
     let is_word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
-    pieces(text)
-        .filter(|(piece, _)| *piece == Piece::Code)
-        .flat_map(move |(_, range)| {
-            let mut i = range.start;
-            std::iter::from_fn(move || {
-                while i < range.end && !is_word(bytes[i]) {
-                    i += 1;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        loop {
+            match *bytes.get(i)? {
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
                 }
-                let start = i;
-                while i < range.end && is_word(bytes[i]) {
+                b'"' => {
                     i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i = (i + 1).min(bytes.len());
                 }
-                (start < i).then(|| (start, &text[start..i]))
-            })
-        })
+                byte if is_word(byte) => {
+                    let start = i;
+                    while i < bytes.len() && is_word(bytes[i]) {
+                        i += 1;
+                    }
+                    return Some((start, &text[start..i]));
+                }
+                _ => i += 1,
+            }
+        }
+    })
 }
 
 /// `text` with every comment replaced by as many spaces as it has bytes, so that every
