@@ -727,15 +727,11 @@ fn flip_meet(a: &Bdd, var: BddVariable, b: &Bdd) -> Option<Bdd> {
         s.triples.insert((x, flipped, y), result);
         result
     }
-    if a.num_vars() != b.num_vars() || a.num_vars() > MAX_DEPTH {
-        return None;
-    }
     let var = var.to_index() as u16;
-    SCRATCH.with(|scratch| {
-        let mut scratch = scratch.try_borrow_mut().ok()?;
+    with_scratch(a, b, |scratch| {
         scratch.built.clear(a.size() + b.size());
         scratch.triples.clear(a.size() + b.size());
-        let result = walk(&mut scratch, (a, b, var), root(a), root(a), root(b));
+        let result = walk(scratch, (a, b, var), root(a), root(a), root(b));
         scratch.built.all(result, a.num_vars())
     })
 }

@@ -45,18 +45,11 @@ fn pieces(text: &str) -> impl Iterator<Item = (Piece, Range<usize>)> {
         let start = i;
         let piece = match *bytes.get(i)? {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+                i = comment_end(bytes, i);
                 Piece::Comment
             }
             b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                // Past the closing quote; an escape may have stepped over the end.
-                i = (i + 1).min(bytes.len());
+                i = quoted_end(bytes, i);
                 Piece::Quoted
             }
             _ => {
@@ -70,6 +63,26 @@ fn pieces(text: &str) -> impl Iterator<Item = (Piece, Range<usize>)> {
     })
 }
 
+/// Where the comment starting at `start` (a `#`) ends: at its line feed, or the text's end.
+fn comment_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while i < bytes.len() && bytes[i] != b'\n' {
+        i += 1;
+    }
+    i
+}
+
+/// Where the quoted string starting at `start` (a `"`) ends: past its closing quote, or past
+/// the line feed or the text's end when it has none.
+fn quoted_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    // Past the closing quote; an escape may have stepped over the end.
+    (i + 1).min(bytes.len())
+}
+
 /// The words of `text` (identifier-like runs) with their byte offsets, skipping comments and
 /// quoted strings as [`pieces`] cuts them. Read byte by byte, in one pass: a byte of a
 /// non-ASCII character is no word byte, and every word starts and ends at an ASCII byte.
@@ -80,18 +93,8 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
     std::iter::from_fn(move || {
         loop {
             match *bytes.get(i)? {
-                b'#' => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-                b'"' => {
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                        i += if bytes[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i = (i + 1).min(bytes.len());
-                }
+                b'#' => i = comment_end(bytes, i),
+                b'"' => i = quoted_end(bytes, i),
                 byte if is_word(byte) => {
                     let start = i;
                     while i < bytes.len() && is_word(bytes[i]) {
