@@ -64,3 +64,5 @@ pub mod render;
 pub mod source;
 pub mod suppress;
 pub mod syntax;
+#[cfg(test)]
+mod testing;

@@ -832,7 +832,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(crate::testing::proptest_cases(512))]
 
         /// A cube is the library's conjunctive clause, node for node, in or out of order.
         #[test]

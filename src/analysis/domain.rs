@@ -1288,7 +1288,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(crate::testing::proptest_cases(512))]
 
         /// `meets` against every valuation, one by one.
         #[test]
@@ -1524,7 +1524,7 @@ action swap {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(crate::testing::proptest_cases(256))]
 
         /// The order is a permutation of the fields, never spans more than the declaration
         /// order does, and is the same every time.

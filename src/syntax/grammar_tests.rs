@@ -534,11 +534,7 @@ fn blanked_comments_read_as_the_grammar_with_comments_reads_them() {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..proptest::prelude::ProptestConfig::default()
-    })]
+    #![proptest_config(crate::testing::proptest_cases(512))]
 
     /// Several fragments at once, anywhere in a seed.
     #[test]

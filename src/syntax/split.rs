@@ -278,11 +278,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..proptest::prelude::ProptestConfig::default()
-        })]
+        #![proptest_config(crate::testing::proptest_cases(512))]
 
         /// The byte scan finds the words splitting each piece of code at every character
         /// that is not ASCII alphanumeric or `_` finds.

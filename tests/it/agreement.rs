@@ -229,7 +229,7 @@ fn agree(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(super::support::proptest_cases(2048))]
 
     #[test]
     fn the_analysis_agrees_with_the_reference(text in generate::policy()) {

@@ -169,7 +169,7 @@ fn agree(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(super::support::proptest_cases(2048))]
 
     #[test]
     fn decide_agrees_with_the_reference(text in generate::policy()) {

@@ -87,7 +87,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(super::support::proptest_cases(64))]
 
     /// Any notes, witness steps and help, under findings whose line numbers have one to
     /// three digits (the story policies' files are long).

@@ -1,6 +1,7 @@
 //! Helpers shared by the test modules.
 
 use omnilint::lint::{self, Input, Report};
+use proptest::prelude::ProptestConfig;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -87,4 +88,14 @@ pub fn stdout(output: &Output) -> String {
 /// stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A property test's configuration: `cases` random cases, and no file of failures written
+/// into the source tree (a failure prints its minimal case; CI clones start clean).
+pub fn proptest_cases(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
