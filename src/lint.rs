@@ -102,7 +102,7 @@ pub fn check(inputs: Vec<Input>) -> Report {
     let mut by_policy: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (_, tree)) in parsed.iter().enumerate() {
         if let Some(name) = tree.as_ref().and_then(|t| t.policy.as_ref()) {
-            by_policy.entry(name.node.clone()).or_default().push(i);
+            by_policy.entry(name.node.to_string()).or_default().push(i);
         }
     }
     let mut policies = Vec::new();

@@ -683,7 +683,7 @@ impl<'m> Analysis<'m> {
                 let slot = dom.param(*action, i as u32, *depth);
                 literals.extend(slot.bits.iter().map(|b| (*b, valuation.value(*b))));
                 params.push(Binding {
-                    name: param.name.node.clone(),
+                    name: param.name.node.to_string(),
                     value: dom.display(slot.kind, dom.read(&slot, &valuation)),
                 });
             }

@@ -192,16 +192,16 @@ impl Engine {
             let a = c.model.action(action.node);
             if !a.params.is_empty() {
                 offered.push(Offered {
-                    action: a.name.node.clone(),
+                    action: a.name.node.to_string(),
                     allowed: None,
-                    parameters: a.params.iter().map(|p| p.name.node.clone()).collect(),
+                    parameters: a.params.iter().map(|p| p.name.node.to_string()).collect(),
                     reasons: Vec::new(),
                 });
                 continue;
             }
             let verdict = self.verdict(&resolved, resolved.channel, action.node, &[]);
             offered.push(Offered {
-                action: a.name.node.clone(),
+                action: a.name.node.to_string(),
                 allowed: Some(verdict.allowed),
                 parameters: Vec::new(),
                 reasons: self.reasons(&resolved, &verdict.refusals),
@@ -236,7 +236,7 @@ impl Engine {
             .iter()
             .filter_map(|t| match &t.node {
                 Transition::Handoff { from, to } if from.iter().any(|f| f.node == r.channel) => {
-                    Some(model.channel(to.node).name.node.clone())
+                    Some(model.channel(to.node).name.node.to_string())
                 }
                 _ => None,
             })
@@ -348,7 +348,7 @@ impl Engine {
                 for (i, channel) in model.channels.iter().enumerate() {
                     let other = ChannelId(u32::try_from(i).unwrap_or(u32::MAX));
                     if other != r.channel && self.verdict(r, other, action, &r.params).allowed {
-                        channels.push(channel.name.node.clone());
+                        channels.push(channel.name.node.to_string());
                     }
                 }
             }
@@ -370,19 +370,19 @@ impl Engine {
             allowed: true,
             next_state: verdict
                 .next_state
-                .map(|s| model.process(r.process).state(s).name.node.clone()),
+                .map(|s| model.process(r.process).state(s).name.node.to_string()),
             fields: Some(request::show_fields(model, &verdict.fields)),
             emitted: verdict
                 .emitted
                 .iter()
-                .map(|e| model.event(*e).name.node.clone())
+                .map(|e| model.event(*e).name.node.to_string())
                 .collect(),
             triggered: verdict
                 .triggered
                 .iter()
                 .map(|t| Triggered {
-                    rule: model.rule(t.rule).name.node.clone(),
-                    action: model.action(t.action).name.node.clone(),
+                    rule: model.rule(t.rule).name.node.to_string(),
+                    action: model.action(t.action).name.node.to_string(),
                     ran: t.ran,
                     needs_parameters: t.needs_parameters,
                 })
@@ -399,12 +399,17 @@ impl Engine {
             .iter()
             .map(|refusal| match refusal {
                 Refusal::NotOffered => Reason::NotOffered {
-                    state: model.process(r.process).state(r.state).name.node.clone(),
+                    state: model
+                        .process(r.process)
+                        .state(r.state)
+                        .name
+                        .node
+                        .to_string(),
                 },
                 Refusal::NotOnThisChannel { via, transition } => Reason::NotOnThisChannel {
                     channels: via
                         .iter()
-                        .map(|c| model.channel(*c).name.node.clone())
+                        .map(|c| model.channel(*c).name.node.to_string())
                         .collect(),
                     at: self.place(*transition),
                 },
@@ -412,18 +417,18 @@ impl Engine {
                     at: self.place(*guard),
                 },
                 Refusal::MissingCapability => Reason::MissingCapability {
-                    channel: model.channel(r.channel).name.node.clone(),
+                    channel: model.channel(r.channel).name.node.to_string(),
                     at: self.place(model.channel(r.channel).name.span),
                 },
                 Refusal::Forbidden(rule) => Reason::Forbidden {
-                    rule: model.rule(*rule).name.node.clone(),
+                    rule: model.rule(*rule).name.node.to_string(),
                     at: self.place(model.rule(*rule).kind.span),
                 },
                 Refusal::RequiresUnmet(span) => Reason::RequiresUnmet {
                     at: self.place(*span),
                 },
                 Refusal::InvariantBroken(rule) => Reason::InvariantBroken {
-                    rule: model.rule(*rule).name.node.clone(),
+                    rule: model.rule(*rule).name.node.to_string(),
                     at: self.place(model.rule(*rule).kind.span),
                 },
             })

@@ -269,34 +269,33 @@ pub(super) fn resolve(
             typed(model, f.ty.node, &f.qualified, given)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let params =
-        match action {
-            None => Vec::new(),
-            Some(a) => {
-                let declared = &model.action(a).params;
-                for name in request.params.keys() {
-                    if !declared.iter().any(|p| &p.name.node == name) {
-                        return Err(RequestError::Unknown {
-                            kind: "parameter",
-                            name: name.clone(),
-                            hint: hint(name, declared.iter().map(|p| p.name.node.as_str())),
-                        });
-                    }
+    let params = match action {
+        None => Vec::new(),
+        Some(a) => {
+            let declared = &model.action(a).params;
+            for name in request.params.keys() {
+                if !declared.iter().any(|p| &p.name.node == name) {
+                    return Err(RequestError::Unknown {
+                        kind: "parameter",
+                        name: name.clone(),
+                        hint: hint(name, declared.iter().map(|p| p.name.node.as_str())),
+                    });
                 }
-                declared
-                    .iter()
-                    .map(|p| {
-                        let given = request.params.get(&p.name.node).ok_or_else(|| {
-                            RequestError::Missing {
-                                kind: "parameter",
-                                name: p.name.node.clone(),
-                            }
-                        })?;
-                        typed(model, p.ty.node, &p.name.node, given)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
             }
-        };
+            declared
+                .iter()
+                .map(|p| {
+                    let given = request.params.get(p.name.node.as_str()).ok_or_else(|| {
+                        RequestError::Missing {
+                            kind: "parameter",
+                            name: p.name.node.to_string(),
+                        }
+                    })?;
+                    typed(model, p.ty.node, &p.name.node, given)
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
     Ok(Resolved {
         process,
         state,
@@ -368,7 +367,7 @@ fn show(model: &Model, value: &Value) -> Json {
                 .enumeration(*e)
                 .variants
                 .get(*i as usize)
-                .map(|v| v.node.clone())
+                .map(|v| v.node.to_string())
                 .unwrap_or_default(),
         ),
         Value::Str(s) => Json::Str(s.clone()),

@@ -9,7 +9,7 @@ use crate::checks::{
     unknown_name::UNKNOWN_NAME,
 };
 use crate::diagnostic::Diagnostic;
-use crate::source::Span;
+use crate::source::{Name, Span};
 use crate::syntax::ast;
 use std::collections::{HashMap, HashSet};
 
@@ -70,11 +70,11 @@ struct Declared {
 pub(super) struct Resolver {
     pub(super) model: Model,
     pub(super) diags: Vec<Diagnostic>,
-    top: HashMap<String, Declared>,
+    top: HashMap<Name, Declared>,
     /// Names of items that could not be read; references to them are not reported.
     poisoned: HashSet<String>,
     /// Named types: enumerations and opaques.
-    named_types: HashMap<String, Ty>,
+    named_types: HashMap<Name, Ty>,
 }
 
 impl Resolver {
@@ -175,7 +175,7 @@ impl Resolver {
                 );
                 None
             }
-            None if self.poisoned.contains(&name.node) => None,
+            None if self.poisoned.contains(name.node.as_str()) => None,
             None => {
                 let help = self.did_you_mean(&name.node, want);
                 self.error(
@@ -295,7 +295,7 @@ impl Resolver {
                 }
             },
             ast::TypeExpr::Enum(variants) => {
-                Ty::Enum(self.new_enum(Node::new(owner.to_owned(), ty.span), variants, true))
+                Ty::Enum(self.new_enum(Node::new(owner.into(), ty.span), variants, true))
             }
         };
         Some(Node::new(resolved, ty.span))
@@ -606,7 +606,7 @@ impl Resolver {
     }
 
     fn unknown_trigger_source(&mut self, on: &Ident) {
-        if self.poisoned.contains(&on.node) {
+        if self.poisoned.contains(on.node.as_str()) {
             return;
         }
         let help = {
@@ -1130,7 +1130,7 @@ mod tests {
         let names: Vec<String> = model
             .processes
             .iter()
-            .map(|p| p.name.node.clone())
+            .map(|p| p.name.node.to_string())
             .collect();
         let expected: Vec<String> = (0..70).map(|i| format!("p{i}")).collect();
         assert_eq!(names, expected);

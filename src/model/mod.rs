@@ -655,7 +655,7 @@ impl Model {
                 .enumeration(*e)
                 .variants
                 .get(*v as usize)
-                .map_or_else(|| format!("#{v}"), |n| n.node.clone()),
+                .map_or_else(|| format!("#{v}"), |n| n.node.to_string()),
             Value::Str(s) => format!("{s:?}"),
         }
     }
@@ -674,10 +674,10 @@ impl Model {
                         .collect::<Vec<_>>()
                         .join(" | ")
                 } else {
-                    def.name.node.clone()
+                    def.name.node.to_string()
                 }
             }
-            Ty::Opaque(o) => self.opaques[o.index()].name.node.clone(),
+            Ty::Opaque(o) => self.opaques[o.index()].name.node.to_string(),
             Ty::Text => "text".into(),
         }
     }

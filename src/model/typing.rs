@@ -292,11 +292,11 @@ impl Resolver {
                 self.model.enums[e.index()]
                     .variants
                     .iter()
-                    .map(|v| v.node.clone()),
+                    .map(|v| v.node.to_string()),
             );
         }
         if let Some(action) = scope.and_then(|a| self.model.actions.get(a.index())) {
-            candidates.extend(action.params.iter().map(|p| p.name.node.clone()));
+            candidates.extend(action.params.iter().map(|p| p.name.node.to_string()));
         }
         let help = suggest(name, candidates.iter().map(String::as_str))
             .map(|s| format!("did you mean `{s}`?"))

@@ -3,7 +3,7 @@
 //! Every node that a diagnostic may point at is a [`Node`], which carries its span; equality
 //! ignores spans, so the same policy written in both syntaxes gives equal trees.
 
-use crate::source::{Ident, Node};
+use crate::source::{Ident, Name, Node};
 use std::fmt;
 
 /// One source file.
@@ -445,5 +445,5 @@ pub enum Term {
     /// A quoted string, for opaque types.
     Str(String),
     /// A bare name: a parameter, or a variant of the other side's enumeration.
-    Name(String),
+    Name(Name),
 }

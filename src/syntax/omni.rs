@@ -380,7 +380,7 @@ impl Lower {
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
         self.check_unreserved(pair);
-        Node::new(pair.as_str().to_owned(), self.span(pair))
+        Node::new(pair.as_str().into(), self.span(pair))
     }
 
     /// Notes `pair` if it is a reserved word read as a name (the first such, by place).
@@ -860,7 +860,7 @@ impl Lower {
             Rule::string => Term::Str(unescape(inner.as_str())),
             Rule::ident => {
                 self.check_unreserved(&inner);
-                Term::Name(inner.as_str().to_owned())
+                Term::Name(inner.as_str().into())
             }
             _ => return None,
         };

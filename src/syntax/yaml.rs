@@ -273,7 +273,7 @@ impl Reader<'_> {
     }
 
     fn ident(&self, scalar: &S) -> Ident {
-        Node::new(scalar.value.clone(), self.span_of(scalar))
+        Node::new(scalar.value.as_str().into(), self.span_of(scalar))
     }
 
     fn idents(&self, scalars: &[S]) -> Vec<Ident> {

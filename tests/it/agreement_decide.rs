@@ -15,7 +15,9 @@ fn json(model: &Model, value: &Value) -> Json {
     match value {
         Value::Bool(b) => Json::Bool(*b),
         Value::Int(i) => Json::Int(*i),
-        Value::Variant(e, i) => Json::Str(model.enumeration(*e).variants[*i as usize].node.clone()),
+        Value::Variant(e, i) => {
+            Json::Str(model.enumeration(*e).variants[*i as usize].node.to_string())
+        }
         Value::Str(s) => Json::Str(s.clone()),
     }
 }
@@ -65,14 +67,14 @@ fn agree(text: &str) -> Result<(), TestCaseError> {
                         for p in r.params_of(action) {
                             let decl = &model.action(action).params;
                             let request = Request {
-                                process: process.name.node.clone(),
-                                state: state.name.node.clone(),
-                                channel: channel.name.node.clone(),
-                                action: Some(model.action(action).name.node.clone()),
+                                process: process.name.node.to_string(),
+                                state: state.name.node.to_string(),
+                                channel: channel.name.node.to_string(),
+                                action: Some(model.action(action).name.node.to_string()),
                                 params: decl
                                     .iter()
                                     .zip(&p)
-                                    .map(|(d, x)| (d.name.node.clone(), json(&model, x)))
+                                    .map(|(d, x)| (d.name.node.to_string(), json(&model, x)))
                                     .collect(),
                                 fields: fields(&model, v),
                             };
