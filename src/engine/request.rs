@@ -274,7 +274,7 @@ pub(super) fn resolve(
         Some(a) => {
             let declared = &model.action(a).params;
             for name in request.params.keys() {
-                if !declared.iter().any(|p| &p.name.node == name) {
+                if !declared.iter().any(|p| p.name.node == name) {
                     return Err(RequestError::Unknown {
                         kind: "parameter",
                         name: name.clone(),
@@ -319,7 +319,7 @@ fn typed(model: &Model, ty: Ty, name: &str, given: &Json) -> Result<Value, Reque
             let variants = &model.enumeration(e).variants;
             variants
                 .iter()
-                .position(|v| &v.node == s)
+                .position(|v| v.node == s)
                 .map(|i| Value::Variant(e, u32::try_from(i).unwrap_or(u32::MAX)))
                 .ok_or_else(|| {
                     let names: Vec<&str> = variants.iter().map(|v| v.node.as_str()).collect();
