@@ -16,7 +16,7 @@ use super::explore::Explorer;
 use super::hash::HashMap;
 use super::semantics::Performer;
 use super::{Analysis, cached};
-use crate::model::{ChannelId, ProcessId, StateId, StateKind, Transition};
+use crate::model::{ActionId, ChannelId, ProcessId, StateId, StateKind, Transition};
 use crate::source::Span;
 use crate::syntax::ast::FinalKind;
 use biodivine_lib_bdd::Bdd;
@@ -72,6 +72,9 @@ type EdgeList = Rc<[Edge]>;
 pub struct ChannelMemo {
     /// Per `on` transition: whether it can be taken on each channel (by channel index).
     on_fires: super::PerTransition<Rc<[bool]>>,
+    /// Per action: each channel's class, the first channel (by index) on which the action
+    /// completes in the same data (see [`ChannelView::completion_classes`]).
+    classes: RefCell<HashMap<ActionId, Rc<[u32]>>>,
     fastest: RefCell<HashMap<(ProcessId, ChannelId), Option<Path>>>,
     edges: RefCell<HashMap<(ProcessId, Node), EdgeList>>,
 }
@@ -300,12 +303,12 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         let Transition::On { action, when, .. } = t else {
             return vec![false; model.channels.len()].into();
         };
-        // Each channel open to the transition, with the data in which the action completes
-        // there.
-        let open: Vec<(ChannelId, Bdd)> = (0..model.channels.len())
+        let classes = self.completion_classes(action.node);
+        // Each channel open to the transition, with its class.
+        let open: Vec<(ChannelId, u32)> = (0..model.channels.len())
             .map(|c| ChannelId(c as u32))
             .filter(|c| self.explorer.open_to(t, *c))
-            .map(|c| (c, sem.completes(action.node, Performer::Channel(c), 0)))
+            .map(|c| (c, classes[c.index()]))
             .collect();
         let mut fires = vec![false; model.channels.len()];
         // Where the action completes in the same data on every channel open to it (no forbid
@@ -325,24 +328,39 @@ impl<'a, 'm> ChannelView<'a, 'm> {
         let reach = self.analysis.reach(process, state);
         // The guard met with each channel's `completes` (small BDDs, shared by the steps with
         // the same action and guard), then asked against the reached data (a large one)
-        // without building the meeting; channels where the action completes in the same data
-        // share the answer.
+        // without building the meeting; channels of one class share the answer.
         let when = when.as_ref().map(|w| &w.node);
-        let mut answered: Vec<(&Bdd, bool)> = Vec::new();
-        for (channel, completes) in &open {
-            let known = answered
-                .iter()
-                .find(|(b, _)| *b == completes)
-                .map(|(_, f)| *f);
+        let mut answered: Vec<(u32, bool)> = Vec::new();
+        for (channel, class) in &open {
+            let known = answered.iter().find(|(c, _)| c == class).map(|(_, f)| *f);
             fires[channel.index()] = known.unwrap_or_else(|| {
                 let enabled =
                     sem.step_enabled(action.node, vec![Performer::Channel(*channel)], when);
                 let answer = super::domain::intersects(reach, &enabled);
-                answered.push((completes, answer));
+                answered.push((*class, answer));
                 answer
             });
         }
         fires.into()
+    }
+
+    /// For each channel (by index), the first channel on which `action` completes in the
+    /// same data (`==`, node for node): channels of one class tell no step apart. Worked
+    /// out once per action; every `on` transition asked it of each open channel, copying
+    /// and comparing the completion sets each time.
+    fn completion_classes(&self, action: ActionId) -> Rc<[u32]> {
+        cached(&self.analysis.channel_memo().classes, action, || {
+            let sem = &self.analysis.sem;
+            let completes: Vec<Bdd> = (0..self.analysis.model().channels.len())
+                .map(|c| sem.completes(action, Performer::Channel(ChannelId(c as u32)), 0))
+                .collect();
+            (0..completes.len())
+                .map(|c| {
+                    let first = completes.iter().position(|other| *other == completes[c]);
+                    first.unwrap_or(c) as u32
+                })
+                .collect()
+        })
     }
 
     /// The fastest path from `start` entered on `entry` to a success `final`, if any.
