@@ -346,6 +346,22 @@ impl Process {
         &self.states[id.index()]
     }
 
+    /// Calls `f` on every condition written in the process: its `requires` and `never`
+    /// assertions, and its guards.
+    pub fn conditions<'a>(&'a self, mut f: impl FnMut(&'a Cond)) {
+        self.requires.iter().for_each(|c| f(&c.node));
+        for never in &self.nevers {
+            if let Never::Cond(c) = &never.node {
+                f(&c.node);
+            }
+        }
+        for state in &self.states {
+            for guard in state.transitions.iter().filter_map(|t| t.guard()) {
+                f(&guard.node);
+            }
+        }
+    }
+
     /// The ids of all states, in order.
     pub fn state_ids(&self) -> impl Iterator<Item = StateId> + use<> {
         (0..self.states.len()).map(StateId::from_index)
@@ -568,9 +584,9 @@ impl Model {
         &self.enums[id.index()]
     }
 
-    /// Every condition written in the policy: actions' `requires`, invariants, the `when` of
-    /// forbids and triggers, processes' `requires` and `never` assertions, and guards.
-    pub fn conditions(&self) -> Vec<&Cond> {
+    /// The conditions written outside processes: actions' `requires`, invariants, and the
+    /// `when` of forbids and triggers.
+    pub fn rule_conditions(&self) -> Vec<&Cond> {
         let mut conds: Vec<&Cond> = Vec::new();
         for action in &self.actions {
             conds.extend(action.requires.iter().map(|c| &c.node));
@@ -583,22 +599,15 @@ impl Model {
                 }
             }
         }
+        conds
+    }
+
+    /// Every condition written in the policy: [`Self::rule_conditions`], then each
+    /// process's ([`Process::conditions`]).
+    pub fn conditions(&self) -> Vec<&Cond> {
+        let mut conds = self.rule_conditions();
         for process in &self.processes {
-            conds.extend(process.requires.iter().map(|c| &c.node));
-            for never in &process.nevers {
-                if let Never::Cond(c) = &never.node {
-                    conds.push(&c.node);
-                }
-            }
-            for state in &process.states {
-                conds.extend(
-                    state
-                        .transitions
-                        .iter()
-                        .filter_map(|t| t.guard())
-                        .map(|c| &c.node),
-                );
-            }
+            process.conditions(|c| conds.push(c));
         }
         conds
     }
