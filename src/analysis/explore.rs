@@ -168,14 +168,32 @@ impl Runs {
 
     /// Adds `exploration` unless one of the same components and initial data is there.
     fn insert(&mut self, exploration: Arc<Exploration>) {
+        self.insert_numbered(exploration, None);
+    }
+
+    /// [`Self::insert`], numbering the exploration `serial` (when given) if it is added;
+    /// whether it was. One hash and one look into its bucket, where a lookup followed by an
+    /// insertion took two (merging the parts' runs hashes each of them).
+    fn insert_numbered(
+        &mut self,
+        mut exploration: Arc<Exploration>,
+        serial: Option<usize>,
+    ) -> bool {
         let hash = self.hash(&exploration.components, &exploration.init);
         let same = self.by_hash.entry(hash).or_default();
-        if !same
+        if same
             .iter()
             .any(|e| e.components == exploration.components && e.init == exploration.init)
         {
-            same.push(exploration);
+            return false;
         }
+        if let Some(serial) = serial
+            && exploration.serial != serial
+        {
+            Arc::make_mut(&mut exploration).serial = serial;
+        }
+        same.push(exploration);
+        true
     }
 
     fn iter(&self) -> impl Iterator<Item = &Arc<Exploration>> {
@@ -320,6 +338,8 @@ impl Memo {
     pub fn merged(parts: Vec<Explored>) -> Memo {
         let memo = Memo::default();
         let mut runs = Runs::default();
+        runs.by_hash
+            .reserve(parts.iter().map(|part| part.runs.len()).sum());
         let mut serial = 0;
         for part in parts {
             if part.cut_short {
@@ -328,16 +348,9 @@ impl Memo {
             adopt(&memo.enabled, part.enabled);
             adopt(&memo.enabled_data, part.enabled_data);
             adopt(&memo.order, part.order);
-            for mut exploration in part.runs {
-                if runs
-                    .get(&exploration.components, &exploration.init)
-                    .is_none()
-                {
-                    if exploration.serial != serial {
-                        Arc::make_mut(&mut exploration).serial = serial;
-                    }
+            for exploration in part.runs {
+                if runs.insert_numbered(exploration, Some(serial)) {
                     serial += 1;
-                    runs.insert(exploration);
                 }
             }
         }
