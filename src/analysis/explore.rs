@@ -292,7 +292,9 @@ impl Memo {
         let runs = self.runs.borrow();
         let mut all: Vec<&Arc<Exploration>> = runs.iter().collect();
         // Compared in place: a key that copied the components allocated twice per comparison.
-        all.sort_by(|a, b| (&a.components, a.serial).cmp(&(&b.components, b.serial)));
+        // Serials are unique, so no two keys are equal and an unstable sort orders them the
+        // same.
+        all.sort_unstable_by(|a, b| (&a.components, a.serial).cmp(&(&b.components, b.serial)));
         all.into_iter().cloned().collect()
     }
 
@@ -327,7 +329,8 @@ impl Memo {
     /// The explorations, in the order they were started.
     fn runs_in_order(&self) -> Vec<Arc<Exploration>> {
         let mut runs: Vec<Arc<Exploration>> = self.runs.borrow().iter().cloned().collect();
-        runs.sort_by_key(|exploration| exploration.serial);
+        // Serials are unique: the unstable sort orders them as a stable one would.
+        runs.sort_unstable_by_key(|exploration| exploration.serial);
         runs
     }
 
