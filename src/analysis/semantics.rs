@@ -150,9 +150,10 @@ impl Relations {
 /// The enabled sets of a policy's steps ([`Semantics::step_enabled`]), by action and
 /// performers, then by guard; shared by every thread's `Semantics`: each memo of
 /// explorations, and each analysis, had worked out the same sets again. On corpus-r-1000,
-/// 61,145 steps ask for 14,858 sets of 523 (action, performers).
-#[derive(Default)]
-struct Steps(Mutex<HashMap<(ActionId, Vec<Performer>), StepsOf>>);
+/// 61,145 steps ask for 14,858 sets of 523 (action, performers). A lock per action: the
+/// threads exploring at once seldom ask about the same action, where one lock for all kept
+/// them waiting on each other.
+struct Steps(Vec<Mutex<HashMap<Vec<Performer>, StepsOf>>>);
 
 /// The enabled sets of the steps of one action, by one of some performers.
 struct StepsOf {
@@ -174,9 +175,15 @@ enum Known {
 }
 
 impl Steps {
-    fn get(&self, key: &(ActionId, Vec<Performer>), when: Option<&Cond>) -> Known {
-        let locked = self.locked();
-        let Some(of) = locked.get(key) else {
+    fn new(actions: usize) -> Steps {
+        Steps((0..actions).map(|_| Mutex::default()).collect())
+    }
+
+    fn get(&self, action: ActionId, performers: &[Performer], when: Option<&Cond>) -> Known {
+        let Some(locked) = self.locked(action) else {
+            return Known::Nothing;
+        };
+        let Some(of) = locked.get(performers) else {
             return Known::Nothing;
         };
         match when {
@@ -192,12 +199,16 @@ impl Steps {
     /// first; the set stored for the step (the completion set for an unguarded one).
     fn insert(
         &self,
-        key: (ActionId, Vec<Performer>),
+        action: ActionId,
+        performers: Vec<Performer>,
         completes: Arc<Bdd>,
         guarded: Option<(&Cond, Arc<Bdd>)>,
     ) -> Arc<Bdd> {
-        let mut locked = self.locked();
-        let of = locked.entry(key).or_insert_with(|| StepsOf {
+        let Some(mut locked) = self.locked(action) else {
+            // Not an action of this policy: nothing is kept.
+            return guarded.map_or(completes, |(_, set)| set);
+        };
+        let of = locked.entry(performers).or_insert_with(|| StepsOf {
             completes,
             guarded: HashMap::default(),
         });
@@ -213,12 +224,17 @@ impl Steps {
         }
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<(ActionId, Vec<Performer>), StepsOf>> {
+    fn locked(
+        &self,
+        action: ActionId,
+    ) -> Option<std::sync::MutexGuard<'_, HashMap<Vec<Performer>, StepsOf>>> {
         // A panic while the lock was held is carried to the caller anyway (`parallel`),
         // and the map is complete after every insertion.
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        let lock = self.0.get(action.index())?;
+        Some(
+            lock.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 }
 
@@ -304,7 +320,7 @@ impl<'m> Semantics<'m> {
             breakable: Arc::new(breakable),
             influence: Arc::new(super::Influence::of(model)),
             relations: Arc::new(Relations::new(model)),
-            steps: Arc::default(),
+            steps: Arc::new(Steps::new(model.actions.len())),
             relation_after: relation_after(model),
         };
         Ok(Self::with(dom, shared))
@@ -379,17 +395,16 @@ impl<'m> Semantics<'m> {
         performers: Vec<Performer>,
         when: Option<&Cond>,
     ) -> Arc<Bdd> {
-        let key = (action, performers);
         let dom = &self.dom;
-        let completes = match self.steps.get(&key, when) {
+        let completes = match self.steps.get(action, &performers, when) {
             Known::Set(set) => return set,
             Known::Completes(completes) => completes,
-            Known::Nothing => Arc::new(key.1.iter().fold(dom.vars().mk_false(), |acc, p| {
+            Known::Nothing => Arc::new(performers.iter().fold(dom.vars().mk_false(), |acc, p| {
                 acc.join(&self.completes(action, *p, 0))
             })),
         };
         let guarded = when.map(|w| (w, Arc::new(completes.meet(&dom.cond(w, &[(action, 0)])))));
-        self.steps.insert(key, completes, guarded)
+        self.steps.insert(action, performers, completes, guarded)
     }
 
     /// Takes the log of what ran since the last call.
