@@ -57,6 +57,25 @@ where
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// How many items one thread takes at a time in [`map_ranges`]: for walks that cost little
+/// per item (a process's conditions or steps), so that a policy of a few hundred processes
+/// is walked on the calling thread alone, without a thread to start.
+pub const ITEMS_PER_RANGE: usize = 256;
+
+/// `f` applied to the ranges of [`ITEMS_PER_RANGE`] indices that cover `0..len`, as [`map`]
+/// hands them out; the results in the ranges' order.
+pub fn map_ranges<R, F>(len: usize, f: F) -> Vec<R>
+where
+    R: Send,
+    F: Fn(std::ops::Range<usize>) -> R + Sync,
+{
+    let ranges: Vec<std::ops::Range<usize>> = (0..len)
+        .step_by(ITEMS_PER_RANGE)
+        .map(|start| start..(start + ITEMS_PER_RANGE).min(len))
+        .collect();
+    map(&ranges, |range| f(range.clone()))
+}
+
 /// `f` applied to `items` cut into as many contiguous parts as the machine has cores (all as
 /// long as the first but the last), on every core, the results in the parts' order. Each
 /// part is handed over whole to its thread, which owns and frees it: for work with a setup
@@ -177,6 +196,22 @@ mod tests {
             DROPPED.store(0, Ordering::Relaxed);
             super::drop_all((0..n).map(|_| Counted).collect());
             assert_eq!(DROPPED.load(Ordering::Relaxed), n);
+        }
+    }
+
+    #[test]
+    fn ranges_cover_the_indices_in_order() {
+        for len in [
+            0,
+            1,
+            super::ITEMS_PER_RANGE,
+            3 * super::ITEMS_PER_RANGE / 2 + 1,
+        ] {
+            let covered: Vec<usize> = super::map_ranges(len, |range| range.collect::<Vec<_>>())
+                .into_iter()
+                .flatten()
+                .collect();
+            assert_eq!(covered, (0..len).collect::<Vec<_>>());
         }
     }
 

@@ -379,19 +379,22 @@ struct Scratch {
 }
 
 impl Scratch {
+    /// An entry of the dense memo no operation stored: stamp 0 is never an operation's.
+    /// Not all zeros, so that a new memo is written when it is allocated (see
+    /// `Built::FREE`).
+    const EMPTY: (u32, u32) = (0, u32::MAX);
+
     /// The memo ready for an operation on operands of `a` and `b` nodes.
     fn start(&mut self, a: usize, b: usize) {
         let pairs = a.saturating_mul(b);
         if pairs <= MAX_PAIRS {
             if self.dense.len() < pairs {
-                // Stamp 0 is never an operation's, so the entries are empty. Not all zeros:
-                // see `Built::FREE`.
-                self.dense = vec![(0, u32::MAX); pairs.next_power_of_two()];
+                self.dense = vec![Self::EMPTY; pairs.next_power_of_two()];
                 self.stamp = 0;
             }
             self.stamp = self.stamp.wrapping_add(1);
             if self.stamp == 0 {
-                self.dense.fill((0, 0));
+                self.dense.fill(Self::EMPTY);
                 self.stamp = 1;
             }
             self.width = b;

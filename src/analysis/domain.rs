@@ -1027,9 +1027,6 @@ fn opaque_key(ty: Ty) -> Option<OpaqueKey> {
     }
 }
 
-/// How many processes one thread reads at a time in [`Reading::of`].
-const PROCESSES_PER_READING: usize = 256;
-
 /// What the layout needs from the policy's conditions and effects, read in one walk of
 /// each condition: the fields something reads or writes, the literals compared with or
 /// assigned to opaque terms, and how often a parameter at each position meets each field.
@@ -1053,14 +1050,9 @@ impl Reading {
         for cond in model.rule_conditions() {
             reading.read(model, cond);
         }
-        let count = model.processes.len();
-        let parts: Vec<std::ops::Range<usize>> = (0..count)
-            .step_by(PROCESSES_PER_READING)
-            .map(|start| start..(start + PROCESSES_PER_READING).min(count))
-            .collect();
-        let read = crate::parallel::map(&parts, |range| {
+        let read = crate::parallel::map_ranges(model.processes.len(), |range| {
             let mut part = Reading::empty(model, positions);
-            for process in &model.processes[range.clone()] {
+            for process in &model.processes[range] {
                 process.conditions(|cond| part.read(model, cond));
             }
             part
@@ -1468,7 +1460,7 @@ mod tests {
              channel web { can go, put }\naction go\naction put(x: int 0..9) {\n  requires x > e.m\n  set e.n = x\n}\n\
              rule r: invariant e.a != \"z\" or e.f\n",
         );
-        for i in 0..3 * PROCESSES_PER_READING / 2 {
+        for i in 0..3 * crate::parallel::ITEMS_PER_RANGE / 2 {
             text.push_str(&format!(
                 "process p{i} {{\n  entry web\n  start s\n  state s {{\n    on go when e.a in {{ \"v{}\", \"w\" }} -> t\n    on put when e.f -> t\n  }}\n  final t\n}}\n",
                 i % 7

@@ -442,12 +442,12 @@ impl<'s, 'm> Explorer<'s, 'm> {
         match transition {
             Transition::On { action, .. } | Transition::Do { action, .. } => {
                 let enabled = self.enabled_with_params(transition)?;
-                let set = Arc::as_ptr(&enabled) as usize;
                 let params = dom.param_vars(action.node, 0);
                 if params.is_empty() {
                     // Nothing to forget: the same set, shared rather than copied.
                     return Some(enabled);
                 }
+                let set = Arc::as_ptr(&enabled) as usize;
                 Some(super::cached(&self.memo.enabled_data_by_set, set, || {
                     Arc::new(forget(&enabled, &params))
                 }))
