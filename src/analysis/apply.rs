@@ -23,9 +23,8 @@
 //! open-addressing table instead; operands with so many variables that the recursion could
 //! overrun a thread's stack ([`MAX_DEPTH`]) go to the library.
 
-use biodivine_lib_bdd::{
-    Bdd, BddNode, BddPointer, BddValuation, BddVariable, BddVariableSet, op_function,
-};
+use super::nodes;
+use biodivine_lib_bdd::{Bdd, BddPointer, BddValuation, BddVariable, BddVariableSet, op_function};
 use std::cell::RefCell;
 
 /// The most pairs of nodes the dense memo holds (8 bytes each: 2 MB per thread at most).
@@ -147,19 +146,25 @@ impl Op {
 /// step they take back.
 pub fn cube(vars: &BddVariableSet, literals: &[(BddVariable, bool)]) -> Bdd {
     let count = vars.num_vars();
-    let mut nodes = Vec::with_capacity(literals.len() + 2);
-    nodes.extend([BddNode::mk_zero(count), BddNode::mk_one(count)]);
-    for &(var, value) in literals.iter().rev() {
-        let below = (nodes.len() - 1) as u32;
+    let in_order = literals.windows(2).all(|pair| pair[0].0 < pair[1].0)
+        && literals
+            .last()
+            .is_none_or(|(var, _)| var.to_index() < usize::from(count));
+    let chain = literals.iter().rev().enumerate().map(|(i, &(var, value))| {
+        let below = (i + 1) as u32;
         let (low, high) = if value { (0, below) } else { (below, 0) };
-        nodes.push(bdd_node(var.to_index() as u16, low, high));
-    }
+        (var.to_index() as u16, low, high)
+    });
+    let constants = [(count, 0, 0), (count, 1, 1)];
     // Out of order, the nodes are no BDD: the library sorts them.
-    from_nodes(&nodes).unwrap_or_else(|| {
-        vars.mk_conjunctive_clause(&biodivine_lib_bdd::BddPartialValuation::from_values(
-            literals,
-        ))
-    })
+    in_order
+        .then(|| nodes::bdd(literals.len() + 2, constants.into_iter().chain(chain)))
+        .flatten()
+        .unwrap_or_else(|| {
+            vars.mk_conjunctive_clause(&biodivine_lib_bdd::BddPartialValuation::from_values(
+                literals,
+            ))
+        })
 }
 
 /// A node of an operand: its variable (the variable count for the constants) and children.
@@ -185,9 +190,8 @@ struct Built {
     /// between operations, and most operations fill a small part of a table sized to their
     /// operands (filling it all anew was 3% of a run with rules).
     filled: Vec<u32>,
-    /// Room for the result's nodes, and for [`Self::reachable`]'s walk, kept between
-    /// operations.
-    out: Vec<BddNode>,
+    /// Room for [`Self::reachable`]'s walk and the result's nodes, kept between operations.
+    out: Vec<nodes::Node>,
     renumbered: Vec<u32>,
     stack: Vec<u32>,
 }
@@ -275,7 +279,7 @@ impl Built {
         renumbered[0] = 0;
         renumbered[1] = 1;
         out.clear();
-        out.extend([BddNode::mk_zero(vars), BddNode::mk_one(vars)]);
+        out.extend([(vars, 0, 0), (vars, 1, 1)]);
         stack.clear();
         stack.push(root);
         while let Some(&top) = stack.last() {
@@ -286,7 +290,7 @@ impl Built {
             let (var, low, high) = self.nodes[top as usize];
             let (new_low, new_high) = (renumbered[low as usize], renumbered[high as usize]);
             if new_low != u32::MAX && new_high != u32::MAX {
-                out.push(bdd_node(var, new_low, new_high));
+                out.push((var, new_low, new_high));
                 renumbered[top as usize] = (out.len() - 1) as u32;
                 stack.pop();
             } else {
@@ -298,7 +302,7 @@ impl Built {
                 }
             }
         }
-        from_nodes(out)
+        nodes::bdd(out.len(), out.iter().copied())
     }
 
     /// The BDD rooted at `root` when every built node is reachable from it and the root
@@ -308,15 +312,10 @@ impl Built {
             return constant(root == 1, vars);
         }
         debug_assert_eq!(root as usize, self.nodes.len() - 1);
-        self.out.clear();
-        self.out
-            .extend([BddNode::mk_zero(vars), BddNode::mk_one(vars)]);
-        self.out.extend(
-            self.nodes[2..]
-                .iter()
-                .map(|&(var, low, high)| bdd_node(var, low, high)),
-        );
-        from_nodes(&self.out)
+        // The constants' variable is the variable count in the library's nodes; the next
+        // operation starts the table anew.
+        self.nodes[..2].copy_from_slice(&[(vars, 0, 0), (vars, 1, 1)]);
+        nodes::bdd(self.nodes.len(), self.nodes.iter().copied())
     }
 }
 
@@ -339,27 +338,10 @@ fn free_prefix<T: Copy>(slots: &mut Vec<T>, size: usize, free: T) -> usize {
     size - 1
 }
 
-fn bdd_node(var: u16, low: u32, high: u32) -> BddNode {
-    BddNode::mk_node(
-        BddVariable::from_index(usize::from(var)),
-        BddPointer::from_index(low as usize),
-        BddPointer::from_index(high as usize),
-    )
-}
-
 fn constant(value: bool, vars: u16) -> Option<Bdd> {
-    let zero = BddNode::mk_zero(vars);
-    if value {
-        from_nodes(&[zero, BddNode::mk_one(vars)])
-    } else {
-        from_nodes(&[zero])
-    }
-}
-
-/// The BDD of `nodes`; `None` would be a mistake here (nodes built from valid operands
-/// form a valid BDD), and sends the operation to the library.
-fn from_nodes(nodes: &[BddNode]) -> Option<Bdd> {
-    Bdd::from_nodes(nodes).ok()
+    let constants = [(vars, 0, 0), (vars, 1, 1)];
+    let count = if value { 2 } else { 1 };
+    nodes::bdd(count, constants[..count].iter().copied())
 }
 
 /// What one thread keeps between operations.

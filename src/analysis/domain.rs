@@ -25,6 +25,7 @@
 
 use super::apply;
 use super::hash::HashMap;
+use super::nodes;
 use crate::model::{ActionId, CmpOp, Cond, EnumId, FieldId, Model, OpaqueId, Term, Ty, Value};
 use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
 use std::cell::RefCell;
@@ -568,7 +569,7 @@ impl<'m> Domain<'m> {
                 _ => node.var,
             };
         }
-        Bdd::from_nodes(&nodes).ok()
+        nodes::bdd(nodes.len(), nodes.iter().map(nodes::of_node))
     }
 
     /// The constant `true` or `false`.

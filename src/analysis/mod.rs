@@ -10,6 +10,7 @@ pub mod channels;
 pub mod domain;
 pub mod explore;
 pub(crate) mod hash;
+pub(crate) mod nodes;
 pub mod semantics;
 
 use crate::diagnostic::{Binding, Step, StepKind, Witness};
