@@ -624,10 +624,12 @@ fn with_scratch<T>(a: &Bdd, b: &Bdd, run: impl FnOnce(&mut Scratch) -> Option<T>
 /// reaches lies on a path some point takes. (The library's dry run walks every pair, to
 /// count them.)
 fn somewhere(a: &Bdd, b: &Bdd, op: impl Op) -> Option<bool> {
+    #[inline(always)]
     fn walk<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> bool {
-        if let Some(answer) = s.answered(op, x, y) {
-            return answer;
-        }
+        s.answered(op, x, y)
+            .unwrap_or_else(|| walk_pair(s, a, b, op, x, y))
+    }
+    fn walk_pair<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> bool {
         let (_, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
         walk(s, a, b, op, x_high, y_high) || walk(s, a, b, op, x_low, y_low)
     }
@@ -640,6 +642,7 @@ fn somewhere(a: &Bdd, b: &Bdd, op: impl Op) -> Option<bool> {
 /// branch first, which sets the variables it takes the high branch of. The first pair it
 /// finds `true` at ends the least point; every pair it leaves has none.
 fn first_point(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Option<BddValuation>> {
+    #[inline(always)]
     fn walk<O: Op>(
         s: &mut Scratch,
         (a, b, op): (&Bdd, &Bdd, O),
@@ -647,9 +650,16 @@ fn first_point(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Option<BddValuation>> {
         y: u32,
         point: &mut BddValuation,
     ) -> bool {
-        if let Some(answer) = s.answered(op, x, y) {
-            return answer;
-        }
+        s.answered(op, x, y)
+            .unwrap_or_else(|| walk_pair(s, (a, b, op), x, y, point))
+    }
+    fn walk_pair<O: Op>(
+        s: &mut Scratch,
+        (a, b, op): (&Bdd, &Bdd, O),
+        x: u32,
+        y: u32,
+        point: &mut BddValuation,
+    ) -> bool {
         let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
         if walk(s, (a, b, op), x_low, y_low, point) {
             return true;
@@ -678,6 +688,9 @@ fn binary(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Bdd> {
     })
 }
 
+/// The result for the pair `(x, y)`: settled, remembered, or worked out by [`apply_pair`].
+/// Always inlined, so that the pairs that need no pass (most of them) cost no call.
+#[inline(always)]
 fn apply<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> u32 {
     if let Some(result) = op.settled(x, y) {
         return result;
@@ -685,6 +698,11 @@ fn apply<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> u32
     if let Some(result) = s.recall(x, y) {
         return result;
     }
+    apply_pair(s, a, b, op, x, y)
+}
+
+/// [`apply`]'s pass below a pair neither settled nor remembered.
+fn apply_pair<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> u32 {
     let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
     let high = apply(s, a, b, op, x_high, y_high);
     let low = apply(s, a, b, op, x_low, y_low);
@@ -723,6 +741,7 @@ fn children_on(var: u16, id: u32, (node_var, low, high): (u16, u32, u32)) -> (u3
 /// order (28% fewer instructions than in the order met); the memo is hashed, the
 /// triples being too many for a dense table.
 fn flip_meet(a: &Bdd, var: BddVariable, b: &Bdd) -> Option<Bdd> {
+    #[inline(always)]
     fn walk(s: &mut Scratch, (a, b, var): (&Bdd, &Bdd, u16), x: u32, flipped: u32, y: u32) -> u32 {
         if y == 0 || (x == 0 && flipped == 0) {
             return 0;
@@ -736,6 +755,15 @@ fn flip_meet(a: &Bdd, var: BddVariable, b: &Bdd) -> Option<Bdd> {
         if let Some(result) = s.triples.get((x, flipped, y)) {
             return result;
         }
+        walk_triple(s, (a, b, var), x, flipped, y)
+    }
+    fn walk_triple(
+        s: &mut Scratch,
+        (a, b, var): (&Bdd, &Bdd, u16),
+        x: u32,
+        flipped: u32,
+        y: u32,
+    ) -> u32 {
         let (x_node, flipped_node, y_node) = (node(a, x), node(a, flipped), node(b, y));
         let top = x_node.0.min(flipped_node.0).min(y_node.0);
         let (x_low, x_high) = children_on(top, x, x_node);
@@ -773,6 +801,8 @@ fn fused(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
     })
 }
 
+/// [`fused`]'s result for the pair `(x, y)`, as [`apply`].
+#[inline(always)]
 fn and_forget(s: &mut Scratch, a: &Bdd, b: &Bdd, forgotten: &[bool], x: u32, y: u32) -> u32 {
     if let Some(result) = And.settled(x, y) {
         return result;
@@ -780,6 +810,10 @@ fn and_forget(s: &mut Scratch, a: &Bdd, b: &Bdd, forgotten: &[bool], x: u32, y: 
     if let Some(result) = s.recall(x, y) {
         return result;
     }
+    and_forget_pair(s, a, b, forgotten, x, y)
+}
+
+fn and_forget_pair(s: &mut Scratch, a: &Bdd, b: &Bdd, forgotten: &[bool], x: u32, y: u32) -> u32 {
     let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
     let result = if forgotten[usize::from(var)] {
         let low = and_forget(s, a, b, forgotten, x_low, y_low);
@@ -799,6 +833,7 @@ fn and_forget(s: &mut Scratch, a: &Bdd, b: &Bdd, forgotten: &[bool], x: u32, y: 
 }
 
 /// `x ∨ y` for nodes already built.
+#[inline(always)]
 fn join_built(s: &mut Scratch, x: u32, y: u32) -> u32 {
     if let Some(result) = Or.settled(x, y) {
         return result;
@@ -814,6 +849,11 @@ fn join_built(s: &mut Scratch, x: u32, y: u32) -> u32 {
     if let Some(result) = s.joined.get(smaller, larger) {
         return result;
     }
+    join_built_pair(s, x, y, (smaller, larger))
+}
+
+/// [`join_built`]'s pass below a pair it could not answer at once.
+fn join_built_pair(s: &mut Scratch, x: u32, y: u32, (smaller, larger): (u32, u32)) -> u32 {
     let (x_node, y_node) = (s.built.nodes[x as usize], s.built.nodes[y as usize]);
     let var = x_node.0.min(y_node.0);
     let ((x_low, x_high), (y_low, y_high)) =
