@@ -417,9 +417,15 @@ impl Scratch {
         }
     }
 
+    /// Whether the operation's pairs are remembered in `dense`: each pass is compiled for
+    /// one memo or the other (asking at every pair was 2% of a run's instructions).
+    fn dense(&self) -> bool {
+        self.width != 0
+    }
+
     #[inline]
-    fn recall(&self, a: u32, b: u32) -> Option<u32> {
-        if self.width == 0 {
+    fn recall<const DENSE: bool>(&self, a: u32, b: u32) -> Option<u32> {
+        if !DENSE {
             return self.hashed.get(a, b);
         }
         let (stamp, result) = self.dense[a as usize * self.width + b as usize];
@@ -431,20 +437,20 @@ impl Scratch {
     /// already, where none was found); otherwise the pair is marked walked. (Always
     /// inlined: the walks' every step runs it, and as a call it cost 0.6% of a run.)
     #[inline(always)]
-    fn answered(&mut self, op: impl Op, a: u32, b: u32) -> Option<bool> {
+    fn answered<const DENSE: bool>(&mut self, op: impl Op, a: u32, b: u32) -> Option<bool> {
         if let Some(result) = op.settled(a, b) {
             return Some(result == 1);
         }
-        if self.recall(a, b).is_some() {
+        if self.recall::<DENSE>(a, b).is_some() {
             return Some(false);
         }
-        self.remember(a, b, 0);
+        self.remember::<DENSE>(a, b, 0);
         None
     }
 
     #[inline]
-    fn remember(&mut self, a: u32, b: u32, result: u32) {
-        if self.width == 0 {
+    fn remember<const DENSE: bool>(&mut self, a: u32, b: u32, result: u32) {
+        if !DENSE {
             self.hashed.insert(a, b, result);
         } else {
             self.dense[a as usize * self.width + b as usize] = (self.stamp, result);
@@ -625,16 +631,35 @@ fn with_scratch<T>(a: &Bdd, b: &Bdd, run: impl FnOnce(&mut Scratch) -> Option<T>
 /// count them.)
 fn somewhere(a: &Bdd, b: &Bdd, op: impl Op) -> Option<bool> {
     #[inline(always)]
-    fn walk<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> bool {
-        s.answered(op, x, y)
-            .unwrap_or_else(|| walk_pair(s, a, b, op, x, y))
+    fn walk<O: Op, const D: bool>(
+        s: &mut Scratch,
+        a: &Bdd,
+        b: &Bdd,
+        op: O,
+        x: u32,
+        y: u32,
+    ) -> bool {
+        s.answered::<D>(op, x, y)
+            .unwrap_or_else(|| walk_pair::<O, D>(s, a, b, op, x, y))
     }
-    fn walk_pair<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> bool {
+    fn walk_pair<O: Op, const D: bool>(
+        s: &mut Scratch,
+        a: &Bdd,
+        b: &Bdd,
+        op: O,
+        x: u32,
+        y: u32,
+    ) -> bool {
         let (_, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
-        walk(s, a, b, op, x_high, y_high) || walk(s, a, b, op, x_low, y_low)
+        walk::<O, D>(s, a, b, op, x_high, y_high) || walk::<O, D>(s, a, b, op, x_low, y_low)
     }
     with_scratch(a, b, |scratch| {
-        Some(walk(scratch, a, b, op, root(a), root(b)))
+        let (x, y) = (root(a), root(b));
+        Some(if scratch.dense() {
+            walk::<_, true>(scratch, a, b, op, x, y)
+        } else {
+            walk::<_, false>(scratch, a, b, op, x, y)
+        })
     })
 }
 
@@ -643,17 +668,17 @@ fn somewhere(a: &Bdd, b: &Bdd, op: impl Op) -> Option<bool> {
 /// finds `true` at ends the least point; every pair it leaves has none.
 fn first_point(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Option<BddValuation>> {
     #[inline(always)]
-    fn walk<O: Op>(
+    fn walk<O: Op, const D: bool>(
         s: &mut Scratch,
         (a, b, op): (&Bdd, &Bdd, O),
         x: u32,
         y: u32,
         point: &mut BddValuation,
     ) -> bool {
-        s.answered(op, x, y)
-            .unwrap_or_else(|| walk_pair(s, (a, b, op), x, y, point))
+        s.answered::<D>(op, x, y)
+            .unwrap_or_else(|| walk_pair::<O, D>(s, (a, b, op), x, y, point))
     }
-    fn walk_pair<O: Op>(
+    fn walk_pair<O: Op, const D: bool>(
         s: &mut Scratch,
         (a, b, op): (&Bdd, &Bdd, O),
         x: u32,
@@ -661,10 +686,10 @@ fn first_point(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Option<BddValuation>> {
         point: &mut BddValuation,
     ) -> bool {
         let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
-        if walk(s, (a, b, op), x_low, y_low, point) {
+        if walk::<O, D>(s, (a, b, op), x_low, y_low, point) {
             return true;
         }
-        let found = walk(s, (a, b, op), x_high, y_high, point);
+        let found = walk::<O, D>(s, (a, b, op), x_high, y_high, point);
         if found {
             point.set(BddVariable::from_index(usize::from(var)));
         }
@@ -672,7 +697,13 @@ fn first_point(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Option<BddValuation>> {
     }
     with_scratch(a, b, |scratch| {
         let mut point = BddValuation::all_false(a.num_vars());
-        Some(walk(scratch, (a, b, op), root(a), root(b), &mut point).then_some(point))
+        let (x, y) = (root(a), root(b));
+        let found = if scratch.dense() {
+            walk::<_, true>(scratch, (a, b, op), x, y, &mut point)
+        } else {
+            walk::<_, false>(scratch, (a, b, op), x, y, &mut point)
+        };
+        Some(found.then_some(point))
     })
 }
 
@@ -683,7 +714,12 @@ fn root(bdd: &Bdd) -> u32 {
 fn binary(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Bdd> {
     with_scratch(a, b, |scratch| {
         scratch.built.clear(a.size() + b.size());
-        let result = apply(scratch, a, b, op, root(a), root(b));
+        let (x, y) = (root(a), root(b));
+        let result = if scratch.dense() {
+            apply::<_, true>(scratch, a, b, op, x, y)
+        } else {
+            apply::<_, false>(scratch, a, b, op, x, y)
+        };
         scratch.built.all(result, a.num_vars())
     })
 }
@@ -691,23 +727,30 @@ fn binary(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Bdd> {
 /// The result for the pair `(x, y)`: settled, remembered, or worked out by [`apply_pair`].
 /// Always inlined, so that the pairs that need no pass (most of them) cost no call.
 #[inline(always)]
-fn apply<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> u32 {
+fn apply<O: Op, const D: bool>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> u32 {
     if let Some(result) = op.settled(x, y) {
         return result;
     }
-    if let Some(result) = s.recall(x, y) {
+    if let Some(result) = s.recall::<D>(x, y) {
         return result;
     }
-    apply_pair(s, a, b, op, x, y)
+    apply_pair::<O, D>(s, a, b, op, x, y)
 }
 
 /// [`apply`]'s pass below a pair neither settled nor remembered.
-fn apply_pair<O: Op>(s: &mut Scratch, a: &Bdd, b: &Bdd, op: O, x: u32, y: u32) -> u32 {
+fn apply_pair<O: Op, const D: bool>(
+    s: &mut Scratch,
+    a: &Bdd,
+    b: &Bdd,
+    op: O,
+    x: u32,
+    y: u32,
+) -> u32 {
     let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
-    let high = apply(s, a, b, op, x_high, y_high);
-    let low = apply(s, a, b, op, x_low, y_low);
+    let high = apply::<O, D>(s, a, b, op, x_high, y_high);
+    let low = apply::<O, D>(s, a, b, op, x_low, y_low);
     let result = s.built.node(var, low, high);
-    s.remember(x, y, result);
+    s.remember::<D>(x, y, result);
     result
 }
 
@@ -795,7 +838,12 @@ fn fused(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
     with_scratch(a, b, |scratch| {
         scratch.built.clear(a.size() + b.size());
         scratch.joined.clear(64);
-        let result = and_forget(scratch, a, b, &forgotten, root(a), root(b));
+        let (x, y) = (root(a), root(b));
+        let result = if scratch.dense() {
+            and_forget::<true>(scratch, a, b, &forgotten, x, y)
+        } else {
+            and_forget::<false>(scratch, a, b, &forgotten, x, y)
+        };
         // Branches united at a forgotten variable are left behind in `built`.
         scratch.built.reachable(result, a.num_vars())
     })
@@ -803,32 +851,46 @@ fn fused(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
 
 /// [`fused`]'s result for the pair `(x, y)`, as [`apply`].
 #[inline(always)]
-fn and_forget(s: &mut Scratch, a: &Bdd, b: &Bdd, forgotten: &[bool], x: u32, y: u32) -> u32 {
+fn and_forget<const D: bool>(
+    s: &mut Scratch,
+    a: &Bdd,
+    b: &Bdd,
+    forgotten: &[bool],
+    x: u32,
+    y: u32,
+) -> u32 {
     if let Some(result) = And.settled(x, y) {
         return result;
     }
-    if let Some(result) = s.recall(x, y) {
+    if let Some(result) = s.recall::<D>(x, y) {
         return result;
     }
-    and_forget_pair(s, a, b, forgotten, x, y)
+    and_forget_pair::<D>(s, a, b, forgotten, x, y)
 }
 
-fn and_forget_pair(s: &mut Scratch, a: &Bdd, b: &Bdd, forgotten: &[bool], x: u32, y: u32) -> u32 {
+fn and_forget_pair<const D: bool>(
+    s: &mut Scratch,
+    a: &Bdd,
+    b: &Bdd,
+    forgotten: &[bool],
+    x: u32,
+    y: u32,
+) -> u32 {
     let (var, (x_low, x_high), (y_low, y_high)) = split(a, b, x, y);
     let result = if forgotten[usize::from(var)] {
-        let low = and_forget(s, a, b, forgotten, x_low, y_low);
+        let low = and_forget::<D>(s, a, b, forgotten, x_low, y_low);
         if low == 1 {
             1 // true whatever the other branch
         } else {
-            let high = and_forget(s, a, b, forgotten, x_high, y_high);
+            let high = and_forget::<D>(s, a, b, forgotten, x_high, y_high);
             join_built(s, low, high)
         }
     } else {
-        let high = and_forget(s, a, b, forgotten, x_high, y_high);
-        let low = and_forget(s, a, b, forgotten, x_low, y_low);
+        let high = and_forget::<D>(s, a, b, forgotten, x_high, y_high);
+        let low = and_forget::<D>(s, a, b, forgotten, x_low, y_low);
         s.built.node(var, low, high)
     };
-    s.remember(x, y, result);
+    s.remember::<D>(x, y, result);
     result
 }
 
