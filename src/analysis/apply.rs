@@ -471,7 +471,14 @@ impl Pairs {
     const FREE: (u32, u32, u32) = (u32::MAX, 0, 0);
 
     fn clear(&mut self, expected: usize) {
-        self.use_slots((2 * expected).next_power_of_two().max(64));
+        let size = (2 * expected).next_power_of_two().max(64);
+        // Nothing stored since the last clear: its slots are all free still. (Each relational
+        // image clears the map of joins, and most store nothing in it.)
+        if self.len == 0 && !self.slots.is_empty() && size <= self.mask + 1 {
+            self.mask = size - 1;
+            return;
+        }
+        self.use_slots(size);
         self.len = 0;
     }
 
