@@ -115,54 +115,54 @@ pub fn first_of_minus(a: &Bdd, b: &Bdd) -> Option<BddValuation> {
 /// asking which operation it runs (asking at every pair cost 1.2% of a run's
 /// instructions with rules).
 trait Op: Copy {
-    /// The result of the operation on nodes `a` and `b`, when it needs no pass: both are
-    /// constants, or one decides it alone. Node 0 is `false` and node 1 `true`, in operands
+    /// The result of the operation on nodes `a` and `b`, when it needs no pass: one decides
+    /// it alone, or both are constants. Node 0 is `false` and node 1 `true`, in operands
     /// and result alike.
     fn settled(self, a: u32, b: u32) -> Option<u32>;
 }
 
-/// `a ∧ b`.
+/// [`Op::settled`] for the operation where the first operand's value `first`, or the
+/// second's `second`, decides the result alone, as `decided`; the other two constants
+/// give the other result.
+#[inline(always)]
+fn settled_by(a: u32, b: u32, (first, second, decided): (u32, u32, u32)) -> Option<u32> {
+    if a == first || b == second {
+        Some(decided)
+    } else {
+        (a == 1 - first && b == 1 - second).then_some(1 - decided)
+    }
+}
+
+/// `a ∧ b`: `false` on either side decides it.
 #[derive(Clone, Copy)]
 struct And;
 
-/// `a ∨ b`.
+/// `a ∨ b`: `true` on either side decides it.
 #[derive(Clone, Copy)]
 struct Or;
 
-/// `a ∧ ¬b`.
+/// `a ∧ ¬b`: `false` first or `true` second decides it.
 #[derive(Clone, Copy)]
 struct AndNot;
 
 impl Op for And {
     #[inline(always)]
     fn settled(self, a: u32, b: u32) -> Option<u32> {
-        if a == 0 || b == 0 {
-            Some(0)
-        } else {
-            (a == 1 && b == 1).then_some(1)
-        }
+        settled_by(a, b, (0, 0, 0))
     }
 }
 
 impl Op for Or {
     #[inline(always)]
     fn settled(self, a: u32, b: u32) -> Option<u32> {
-        if a == 1 || b == 1 {
-            Some(1)
-        } else {
-            (a == 0 && b == 0).then_some(0)
-        }
+        settled_by(a, b, (1, 1, 1))
     }
 }
 
 impl Op for AndNot {
     #[inline(always)]
     fn settled(self, a: u32, b: u32) -> Option<u32> {
-        if a == 0 || b == 1 {
-            Some(0)
-        } else {
-            (a == 1 && b == 0).then_some(1)
-        }
+        settled_by(a, b, (0, 1, 0))
     }
 }
 

@@ -10,7 +10,6 @@
 //! list. Debug builds (the tests) still ask `from_nodes` whether each list is valid.
 
 use biodivine_lib_bdd::{Bdd, BddNode};
-use serde::de::value::{U16Deserializer, U32Deserializer};
 use serde::de::{self, Deserialize, DeserializeSeed, IntoDeserializer, SeqAccess, Visitor};
 
 /// A node as the library stores it: its variable (the variable count for the two
@@ -164,38 +163,30 @@ impl<'de> SeqAccess<'de> for OneNode {
     }
 }
 
-/// A variable or a pointer: a newtype around a number.
+/// A variable or a pointer: a newtype around a number, read by `D`.
 struct Newtype<D>(D);
 
-macro_rules! newtype_of {
-    ($inner:ty) => {
-        impl<'de> de::Deserializer<'de> for Newtype<$inner> {
-            type Error = Error;
+impl<'de, D: de::Deserializer<'de, Error = Error>> de::Deserializer<'de> for Newtype<D> {
+    type Error = Error;
 
-            #[inline(always)]
-            fn deserialize_newtype_struct<V: Visitor<'de>>(
-                self,
-                _name: &'static str,
-                visitor: V,
-            ) -> Result<V::Value, Error> {
-                visitor.visit_newtype_struct(self.0)
-            }
+    #[inline(always)]
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self.0)
+    }
 
-            fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-                self.0.deserialize_any(visitor)
-            }
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.0.deserialize_any(visitor)
+    }
 
-            serde::forward_to_deserialize_any! {
-                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-                byte_buf option unit unit_struct seq tuple tuple_struct map struct enum
-                identifier ignored_any
-            }
-        }
-    };
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
 }
-
-newtype_of!(U16Deserializer<Error>);
-newtype_of!(U32Deserializer<Error>);
 
 #[cfg(test)]
 mod tests {
