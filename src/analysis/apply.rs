@@ -633,6 +633,18 @@ fn with_scratch<T>(a: &Bdd, b: &Bdd, run: impl FnOnce(&mut Scratch) -> Option<T>
     })
 }
 
+/// `pass(scratch, args...)`, compiled for the memo `scratch` uses for this operation (the
+/// pass's last type parameter, `DENSE`): chosen once per operation, not asked per pair.
+macro_rules! for_memo {
+    ($scratch:ident, $pass:ident $(::<$op:ty>)? ($($arg:expr),* $(,)?)) => {
+        if $scratch.dense() {
+            $pass::<$($op,)? true>($scratch, $($arg),*)
+        } else {
+            $pass::<$($op,)? false>($scratch, $($arg),*)
+        }
+    };
+}
+
 /// Whether `op` is true for some point: a walk over the pairs of nodes that builds nothing
 /// and stops at the first pair where `op` is `true`. In reduced BDDs every pair the walk
 /// reaches lies on a path some point takes. (The library's dry run walks every pair, to
@@ -663,11 +675,7 @@ fn somewhere(a: &Bdd, b: &Bdd, op: impl Op) -> Option<bool> {
     }
     with_scratch(a, b, |scratch| {
         let (x, y) = (root(a), root(b));
-        Some(if scratch.dense() {
-            walk::<_, true>(scratch, a, b, op, x, y)
-        } else {
-            walk::<_, false>(scratch, a, b, op, x, y)
-        })
+        Some(for_memo!(scratch, walk::<_>(a, b, op, x, y)))
     })
 }
 
@@ -706,11 +714,7 @@ fn first_point(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Option<BddValuation>> {
     with_scratch(a, b, |scratch| {
         let mut point = BddValuation::all_false(a.num_vars());
         let (x, y) = (root(a), root(b));
-        let found = if scratch.dense() {
-            walk::<_, true>(scratch, (a, b, op), x, y, &mut point)
-        } else {
-            walk::<_, false>(scratch, (a, b, op), x, y, &mut point)
-        };
+        let found = for_memo!(scratch, walk::<_>((a, b, op), x, y, &mut point));
         Some(found.then_some(point))
     })
 }
@@ -723,11 +727,7 @@ fn binary(a: &Bdd, b: &Bdd, op: impl Op) -> Option<Bdd> {
     with_scratch(a, b, |scratch| {
         scratch.built.clear(a.size() + b.size());
         let (x, y) = (root(a), root(b));
-        let result = if scratch.dense() {
-            apply::<_, true>(scratch, a, b, op, x, y)
-        } else {
-            apply::<_, false>(scratch, a, b, op, x, y)
-        };
+        let result = for_memo!(scratch, apply::<_>(a, b, op, x, y));
         scratch.built.all(result, a.num_vars())
     })
 }
@@ -854,11 +854,7 @@ fn fused(a: &Bdd, b: &Bdd, vars: &[BddVariable]) -> Option<Bdd> {
         scratch.built.clear(a.size() + b.size());
         scratch.joined.clear(64);
         let (x, y) = (root(a), root(b));
-        let result = if scratch.dense() {
-            and_forget::<true>(scratch, a, b, &forgotten, x, y)
-        } else {
-            and_forget::<false>(scratch, a, b, &forgotten, x, y)
-        };
+        let result = for_memo!(scratch, and_forget(a, b, &forgotten, x, y));
         // Branches united at a forgotten variable are left behind in `built`.
         scratch.built.reachable(result, a.num_vars())
     })
