@@ -185,7 +185,7 @@ pub fn cube(vars: &BddVariableSet, literals: &[(BddVariable, bool)]) -> Bdd {
     let constants = [(count, 0, 0), (count, 1, 1)];
     // Out of order, the nodes are no BDD: the library sorts them.
     in_order
-        .then(|| nodes::bdd(literals.len() + 2, constants.into_iter().chain(chain)))
+        .then(|| nodes::bdd(constants.into_iter().chain(chain)))
         .flatten()
         .unwrap_or_else(|| {
             vars.mk_conjunctive_clause(&biodivine_lib_bdd::BddPartialValuation::from_values(
@@ -196,7 +196,7 @@ pub fn cube(vars: &BddVariableSet, literals: &[(BddVariable, bool)]) -> Bdd {
 
 /// A node of an operand: its variable (the variable count for the constants) and children.
 #[inline]
-fn node(bdd: &Bdd, index: u32) -> (u16, u32, u32) {
+fn node(bdd: &Bdd, index: u32) -> nodes::Node {
     let pointer = BddPointer::from_index(index as usize);
     (
         bdd.var_of(pointer).to_index() as u16,
@@ -207,7 +207,7 @@ fn node(bdd: &Bdd, index: u32) -> (u16, u32, u32) {
 
 /// The nodes built by one operation, each `(variable, low, high)`, 0 and 1 the constants.
 struct Built {
-    nodes: Vec<(u16, u32, u32)>,
+    nodes: Vec<nodes::Node>,
     /// Open addressing over `nodes` by content: ids, `FREE` for a free slot. An operation
     /// uses the first `mask + 1` slots, sized to its operands, and the room for more
     /// stays allocated for the next.
@@ -333,7 +333,7 @@ impl Built {
                 }
             }
         }
-        nodes::bdd(out.len(), out.iter().copied())
+        nodes::bdd(out.iter().copied())
     }
 
     /// The BDD rooted at `root` when every built node is reachable from it and the root
@@ -346,7 +346,7 @@ impl Built {
         // The constants' variable is the variable count in the library's nodes; the next
         // operation starts the table anew.
         self.nodes[..2].copy_from_slice(&[(vars, 0, 0), (vars, 1, 1)]);
-        nodes::bdd(self.nodes.len(), self.nodes.iter().copied())
+        nodes::bdd(self.nodes.iter().copied())
     }
 }
 
@@ -372,7 +372,7 @@ fn free_prefix<T: Copy>(slots: &mut Vec<T>, size: usize, free: T) -> usize {
 fn constant(value: bool, vars: u16) -> Option<Bdd> {
     let constants = [(vars, 0, 0), (vars, 1, 1)];
     let count = if value { 2 } else { 1 };
-    nodes::bdd(count, constants[..count].iter().copied())
+    nodes::bdd(constants[..count].iter().copied())
 }
 
 /// What one thread keeps between operations.

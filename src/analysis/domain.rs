@@ -569,7 +569,7 @@ impl<'m> Domain<'m> {
                 _ => node.var,
             };
         }
-        nodes::bdd(nodes.len(), nodes.iter().map(nodes::of_node))
+        nodes::bdd(nodes.iter().map(nodes::of_node))
     }
 
     /// The constant `true` or `false`.

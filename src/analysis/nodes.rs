@@ -10,18 +10,23 @@
 //! list. Debug builds (the tests) still ask `from_nodes` whether each list is valid.
 
 use biodivine_lib_bdd::{Bdd, BddNode};
-use serde::de::{self, Deserialize, DeserializeSeed, IntoDeserializer, SeqAccess, Visitor};
+use serde::de::value::SeqDeserializer;
+use serde::de::{self, Deserialize, IntoDeserializer, Visitor};
 
 /// A node as the library stores it: its variable (the variable count for the two
 /// constants) and its low and high children, by index.
 pub type Node = (u16, u32, u32);
 
-/// The BDD of the `count` nodes of `nodes`: the constant `false` first, then `true` (unless
-/// the BDD is `false`), then every other node after its children, each child below its
-/// parent's variable. `None` only if the library's reading refuses them, which it does not
-/// for such a list.
-pub fn bdd(count: usize, nodes: impl Iterator<Item = Node>) -> Option<Bdd> {
-    let bdd = Bdd::deserialize(Nodes { nodes, count }).ok()?;
+/// The BDD of `nodes`: the constant `false` first, then `true` (unless the BDD is `false`),
+/// then every other node after its children, each child below its parent's variable. The
+/// list is sized from the iterator's length, when it knows it. `None` only if the library's
+/// reading refuses them, which it does not for such a list.
+pub fn bdd(nodes: impl Iterator<Item = Node>) -> Option<Bdd> {
+    let number = |n: u32| Newtype(n.into_deserializer());
+    let node = |(var, low, high): Node| {
+        SeqDeserializer::new([number(var.into()), number(low), number(high)].into_iter())
+    };
+    let bdd = Bdd::deserialize(Newtype(SeqDeserializer::new(nodes.map(node)))).ok()?;
     debug_assert!(
         Bdd::from_nodes(&bdd.clone().to_nodes()).is_ok(),
         "nodes that do not form a BDD"
@@ -57,134 +62,30 @@ impl de::Error for Error {
     }
 }
 
-/// The whole list, read as a `Bdd` reads it: a newtype around a sequence of nodes. `count`,
-/// the nodes' number, sizes the list at once.
-struct Nodes<I> {
-    nodes: I,
-    count: usize,
-}
-
-impl<'de, I: Iterator<Item = Node>> de::Deserializer<'de> for Nodes<I> {
-    type Error = Error;
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_seq(self)
-    }
-
-    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
-        Err(Error)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct tuple tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-impl<'de, I: Iterator<Item = Node>> SeqAccess<'de> for Nodes<I> {
-    type Error = Error;
-
-    #[inline(always)]
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Error> {
-        self.nodes
-            .next()
-            .map(|node| seed.deserialize(OneNode { node, read: 0 }))
-            .transpose()
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.count)
-    }
-}
-
-/// One node, read as a struct of its three fields in order.
-struct OneNode {
-    node: Node,
-    read: u8,
-}
-
-impl<'de> de::Deserializer<'de> for OneNode {
-    type Error = Error;
-
-    #[inline(always)]
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_seq(self)
-    }
-
-    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
-        Err(Error)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
-}
-
-impl<'de> SeqAccess<'de> for OneNode {
-    type Error = Error;
-
-    #[inline(always)]
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Error> {
-        let (var, low, high) = self.node;
-        self.read += 1;
-        match self.read {
-            1 => seed.deserialize(Newtype(var.into_deserializer())).map(Some),
-            2 => seed.deserialize(Newtype(low.into_deserializer())).map(Some),
-            3 => seed
-                .deserialize(Newtype(high.into_deserializer()))
-                .map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(usize::from(3 - self.read.min(3)))
-    }
-}
-
-/// A variable or a pointer: a newtype around a number, read by `D`.
+/// A newtype around what `D` reads: a `Bdd` around its list of nodes (each node a struct,
+/// read as the sequence of its three fields), a variable or a pointer around its number.
 struct Newtype<D>(D);
 
 impl<'de, D: de::Deserializer<'de, Error = Error>> de::Deserializer<'de> for Newtype<D> {
     type Error = Error;
 
     #[inline(always)]
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self.0)
-    }
-
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.0.deserialize_any(visitor)
+        visitor.visit_newtype_struct(self.0)
     }
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+impl<'de, D: de::Deserializer<'de, Error = Error>> IntoDeserializer<'de, Error> for Newtype<D> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
     }
 }
 
@@ -208,7 +109,7 @@ mod tests {
         ];
         for set in &sets {
             let nodes = set.clone().to_nodes();
-            let read = bdd(nodes.len(), nodes.iter().map(of_node)).expect("a BDD's nodes form one");
+            let read = bdd(nodes.iter().map(of_node)).expect("a BDD's nodes form one");
             assert_eq!(&read, set);
             assert_eq!(read.num_vars(), 5);
             assert_eq!(read.to_nodes(), nodes);
